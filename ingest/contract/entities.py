@@ -101,11 +101,7 @@ ORCHESTRATION_SESSIONS = Entity(
         _int("session_version"),
         _text("user_identifier", 255),
         _text("session_type", 50),
-        *(
-            _ts(f"{phase}_{moment}_at")
-            for phase in PHASES
-            for moment in ("started", "completed")
-        ),
+        *(_ts(f"{phase}_{moment}_at") for phase in PHASES for moment in ("started", "completed")),
         *(_bool(f"{phase}_success") for phase in PHASES),
         _bool("overall_success"),
         _float("total_duration_seconds"),

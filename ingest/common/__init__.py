@@ -1,0 +1,1 @@
+"""What every ingest job shares: settings, the warehouse connection, errors, logging."""

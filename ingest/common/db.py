@@ -1,0 +1,66 @@
+"""Connections to the warehouse, with failures turned into one sentence."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from ingest.common.exceptions import ForgeError, WarehouseUnavailableError
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def connect(dsn: str, *, autocommit: bool = False) -> psycopg.Connection[Any]:
+    """Open a connection in UTC; an unreachable server or a refused login is one clear error."""
+    params = parse_dsn(dsn)
+    try:
+        conn = psycopg.connect(dsn, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+    except psycopg.OperationalError as error:
+        raise WarehouseUnavailableError(
+            f"cannot connect to the warehouse at {describe(params)}: {first_line(error)}"
+        ) from None
+    conn.execute("set timezone = 'UTC'")
+    if not autocommit:
+        conn.commit()
+    return conn
+
+
+def parse_dsn(dsn: str) -> dict[str, Any]:
+    """The parts of a libpq URI or key=value string; a malformed one is a clear error."""
+    try:
+        return conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError as error:
+        raise ForgeError(
+            f"the warehouse DSN is not a valid libpq connection string ({first_line(error)}); "
+            "expected e.g. postgresql://user:password@host:5432/dbname"
+        ) from None
+
+
+def describe(params: dict[str, Any]) -> str:
+    """user@host:port/dbname, never the password."""
+    host = params.get("host") or "localhost"
+    port = params.get("port") or "5432"
+    return f"{params.get('user', '')}@{host}:{port}/{params.get('dbname', '')}".lstrip("@")
+
+
+def dbt_env(dsn: str) -> dict[str, str]:
+    """The environment dbt's profile reads (profiles.yml uses env_var() only)."""
+    params = parse_dsn(dsn)
+    return {
+        "FORGE_PG_HOST": str(params.get("host") or "localhost"),
+        "FORGE_PG_PORT": str(params.get("port") or "5432"),
+        "FORGE_PG_USER": str(params.get("user") or "postgres"),
+        "FORGE_PG_PASSWORD": str(params.get("password") or ""),
+        "FORGE_PG_DBNAME": str(params.get("dbname") or params.get("user") or "postgres"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -1,0 +1,52 @@
+"""The one settings object: environment variables first, then defaults, read once."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Where the warehouse is, where files land, and the knobs of a load."""
+
+    model_config = SettingsConfigDict(env_prefix="FORGE_", extra="ignore")
+
+    warehouse_dsn: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("WAREHOUSE_DSN", "FORGE_WAREHOUSE_DSN")
+    )
+    home: Path = PROJECT_DIR / ".warehouse"
+    embedded_database: str = "forge"
+    landing_dir: Path | None = None
+    chunk_rows: int = Field(default=20_000, gt=0)
+    schedule_timezone: str = "UTC"
+
+    @property
+    def project_dir(self) -> Path:
+        return PROJECT_DIR
+
+    @property
+    def pgdata(self) -> Path:
+        return self.home / "pgdata"
+
+    @property
+    def landing(self) -> Path:
+        return self.landing_dir or self.home / "landing"
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return PROJECT_DIR / "dbt_project"
+
+    @property
+    def migrations_dir(self) -> Path:
+        return PROJECT_DIR / "sql" / "warehouse"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read from the environment on first use."""
+    return Settings()

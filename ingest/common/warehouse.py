@@ -1,0 +1,21 @@
+"""Which warehouse a command talks to, made ready: WAREHOUSE_DSN, or the embedded Postgres."""
+
+from __future__ import annotations
+
+from ingest.common import embedded
+from ingest.common.migrations import migrate
+from ingest.common.settings import Settings
+
+
+def warehouse_dsn(settings: Settings) -> str:
+    """WAREHOUSE_DSN when set; otherwise the embedded server, started if it is not running."""
+    if settings.warehouse_dsn is not None:
+        return settings.warehouse_dsn.get_secret_value()
+    return embedded.start(settings.pgdata, settings.embedded_database)
+
+
+def prepare(settings: Settings) -> str:
+    """The warehouse DSN, with schemas, roles, raw and audit tables applied (idempotent)."""
+    dsn = warehouse_dsn(settings)
+    migrate(dsn, settings.migrations_dir)
+    return dsn

@@ -1,0 +1,1 @@
+"""The ways records arrive: one package per transport (landing files now; database, API next)."""

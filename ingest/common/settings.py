@@ -20,6 +20,9 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("WAREHOUSE_DSN", "FORGE_WAREHOUSE_DSN")
     )
     home: Path = PROJECT_DIR / ".warehouse"
+    dagster_home: Path = Field(
+        default=PROJECT_DIR / ".dagster", validation_alias=AliasChoices("DAGSTER_HOME")
+    )
     embedded_database: str = "forge"
     landing_dir: Path | None = None
     chunk_rows: int = Field(default=20_000, gt=0)

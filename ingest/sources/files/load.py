@@ -96,7 +96,7 @@ def load_file(
     digest = _sha256(path)
     previous = _loaded_before(conn, file.entity, path.name, digest)
     if previous is not None:
-        logger.info("%s was loaded before by batch %s; skipped", path, previous)
+        logger.debug("%s was loaded before by batch %s; skipped", path, previous)
         return FileOutcome(file, None, already_loaded_by=previous)
     source = BatchSource(file.entity, "files", str(path), digest)
     batch = load_batch(

@@ -1,0 +1,71 @@
+# Forge warehouse. `make help` lists the targets. Everything installs into .venv/ (uv, pinned
+# by uv.lock); the only prerequisites are Python 3.11+ and make.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+BIN := .venv/bin
+DBT_DIR := dbt_project
+MANIFEST := $(DBT_DIR)/target/manifest.json
+DBT_SOURCES := $(shell find $(DBT_DIR) -path $(DBT_DIR)/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.md' \) -print 2>/dev/null)
+
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help install demo test test-unit test-integration lint fmt dev dagster-dev dbt-build clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+install: .venv/.installed $(MANIFEST) ## Create .venv with every dependency and the forge-warehouse command
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+# Dagster imports the dbt manifest; it is built here, once per change, not on every import.
+$(MANIFEST): .venv/.installed $(DBT_SOURCES)
+	cd $(DBT_DIR) && FORGE_PG_HOST=localhost FORGE_PG_USER=parse FORGE_PG_DBNAME=parse \
+		../$(BIN)/dbt parse --profiles-dir . --quiet
+	@touch $@
+
+demo: install ## Run the nightly refresh on demo data (embedded Postgres unless WAREHOUSE_DSN)
+	$(BIN)/forge-warehouse demo
+
+test: install ## Run the whole test suite (unit and integration, real Postgres, dbt, Dagster)
+	$(BIN)/pytest -m "integration or not integration"
+
+test-unit: install ## Only the fast tier: no database
+	$(BIN)/pytest -m "not integration"
+
+test-integration: install ## Only the tests that need Postgres
+	$(BIN)/pytest -m integration
+
+lint: install ## ruff, formatting and mypy --strict
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+fmt: install ## Format and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+dbt-build: install ## dbt build against the warehouse
+	$(BIN)/forge-warehouse build
+
+dev: install ## Start the Dagster UI on http://127.0.0.1:3000
+	mkdir -p .dagster && test -f .dagster/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > .dagster/dagster.yaml
+	DAGSTER_HOME=$(CURDIR)/.dagster PATH=$(CURDIR)/$(BIN):$$PATH \
+		$(BIN)/dagster dev -m orchestration_dagster.definitions -h 127.0.0.1 -p 3000
+
+dagster-dev: dev ## Same as dev
+
+clean: ## Stop the embedded Postgres and remove build output (keeps .venv)
+	-$(BIN)/forge-warehouse db down
+	rm -rf $(DBT_DIR)/target $(DBT_DIR)/logs .pytest_cache .mypy_cache .ruff_cache

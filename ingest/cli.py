@@ -1,0 +1,222 @@
+"""The forge-warehouse command line: each command a thin call into ingest, dbt or Dagster."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from ingest.common import embedded
+from ingest.common.db import connect, describe, parse_dsn
+from ingest.common.exceptions import ForgeError
+from ingest.common.logging import configure_logging
+from ingest.common.migrations import applied_versions
+from ingest.common.settings import get_settings
+from ingest.common.warehouse import prepare
+from ingest.sources.files.load import FileOutcome, load_landing
+from ingest.summary import file_line, print_ingest_summary, print_refresh_summary
+from ingest.transform import run_dbt_build, run_nightly_refresh
+
+logger = logging.getLogger(__name__)
+# off a terminal (CI, logs) rich would wrap at 80 columns; tables read better wider
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    help="Forge warehouse: load raw records, build the marts, run the nightly refresh.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The warehouse database: the embedded Postgres or WAREHOUSE_DSN.")
+ingest_app = typer.Typer(help="Load raw records into the warehouse.")
+app.add_typer(db_app, name="db")
+app.add_typer(ingest_app, name="ingest")
+
+
+def _clear_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """A ForgeError ends the command with its one sentence and exit code 1, no traceback."""
+
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except ForgeError as error:
+            console.print(f"[red]error:[/red] {error}", soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    wrapper.__name__ = command.__name__
+    wrapper.__doc__ = command.__doc__
+    wrapper.__wrapped__ = command  # type: ignore[attr-defined]
+    return wrapper
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug lines.")] = False,
+) -> None:
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    configure_logging(verbose)
+
+
+@db_app.command("up")
+@_clear_errors
+def db_up() -> None:
+    """Start the warehouse (embedded unless WAREHOUSE_DSN is set) and apply its schemas."""
+    dsn = prepare(get_settings())
+    console.print(f"warehouse ready at {describe(parse_dsn(dsn))}")
+
+
+@db_app.command("down")
+@_clear_errors
+def db_down() -> None:
+    """Stop the embedded Postgres (a WAREHOUSE_DSN server is never stopped by us)."""
+    settings = get_settings()
+    if settings.warehouse_dsn is not None:
+        console.print("WAREHOUSE_DSN is set: that server is not ours to stop")
+        return
+    stopped = embedded.stop(settings.pgdata)
+    console.print("embedded Postgres stopped" if stopped else "embedded Postgres was not running")
+
+
+@db_app.command("status")
+@_clear_errors
+def db_status() -> None:
+    """Say which warehouse is in use, whether it answers, and the applied schema versions."""
+    settings = get_settings()
+    if settings.warehouse_dsn is None:
+        pid = embedded.running_pid(settings.pgdata)
+        if pid is None:
+            console.print(f"embedded Postgres in {settings.pgdata}: not running")
+            raise typer.Exit(3)
+        console.print(f"embedded Postgres in {settings.pgdata}: running (pid {pid})")
+    dsn = prepare(get_settings()) if settings.warehouse_dsn is None else _external_dsn()
+    with connect(dsn) as conn:
+        version = conn.execute("show server_version").fetchone()
+    console.print(
+        f"connected to {describe(parse_dsn(dsn))} (Postgres {version[0] if version else '?'})"
+    )
+    console.print(f"applied migrations: {', '.join(applied_versions(dsn)) or 'none'}")
+
+
+@db_app.command("url")
+@_clear_errors
+def db_url() -> None:
+    """Print the connection URI of the warehouse (starting the embedded one if needed)."""
+    typer.echo(prepare(get_settings()))
+
+
+@app.command()
+@_clear_errors
+def generate(
+    out: Annotated[Path, typer.Option("--out", help="Landing directory to write.")],
+    sessions: Annotated[int, typer.Option(min=1, help="Orchestration sessions to make.")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 42,
+    dirty_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of bad and duplicate records.")
+    ] = 0.0,
+) -> None:
+    """Write deterministic synthetic source data as landing files for all six entities."""
+    from ingest.synthetic.generate import generate as write_landing_files
+
+    manifest = write_landing_files(out, sessions=sessions, seed=seed, dirty_rate=dirty_rate)
+    console.print(f"wrote landing files for {sessions} sessions to {out}")
+    logger.debug("manifest: %s", manifest)
+
+
+@ingest_app.command("files")
+@_clear_errors
+def ingest_files(
+    directory: Annotated[Path, typer.Argument(help="Landing directory: <dir>/<entity>/<files>.")],
+) -> None:
+    """Load landing files (JSONL, JSONL.gz, CSV); a file loaded before loads nothing."""
+    settings = get_settings()
+    dsn = prepare(settings)
+    started = time.monotonic()
+    with connect(dsn) as conn:
+        outcomes = load_landing(
+            conn, directory, chunk_rows=settings.chunk_rows, on_file=_print_file_line
+        )
+    print_ingest_summary(console, outcomes, time.monotonic() - started)
+    if any(
+        outcome.batch is not None and outcome.batch.status != "succeeded" for outcome in outcomes
+    ):
+        raise typer.Exit(1)
+
+
+@app.command()
+@_clear_errors
+def build(
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(help="Reference time of relative windows (default: the build's start)."),
+    ] = None,
+) -> None:
+    """Run dbt build (models, snapshots, tests) against the warehouse."""
+    settings = get_settings()
+    dsn = prepare(settings)
+    result = run_dbt_build(settings, dsn, as_of=as_of)
+    console.print(result.summary_line())
+    if not result.succeeded:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_clear_errors
+def refresh() -> None:
+    """Run the nightly refresh through its Dagster job: ingest the landing directory, dbt build."""
+    _refresh()
+
+
+@app.command()
+@_clear_errors
+def demo(
+    sessions: Annotated[int, typer.Option(min=1, help="Orchestration sessions to make.")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed of the demo data.")] = 42,
+    dirty_rate: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.02,
+) -> None:
+    """Start the warehouse, generate demo data into the landing directory, run the refresh."""
+    from ingest.synthetic.generate import generate as write_landing_files
+
+    settings = get_settings()
+    write_landing_files(settings.landing, sessions=sessions, seed=seed, dirty_rate=dirty_rate)
+    console.print(f"demo source data: {sessions} sessions in {settings.landing}")
+    _refresh()
+
+
+def _refresh() -> None:
+    settings = get_settings()
+    started_at = dt.datetime.now(dt.UTC)
+    clock = time.monotonic()
+    dsn = prepare(settings)
+    with console.status("running the nightly refresh (Dagster job nightly_refresh_job)"):
+        run = run_nightly_refresh(settings, dsn)
+    print_refresh_summary(console, dsn, settings, started_at, time.monotonic() - clock, run)
+    if not run.succeeded:
+        raise typer.Exit(1)
+
+
+def _external_dsn() -> str:
+    settings = get_settings()
+    assert settings.warehouse_dsn is not None
+    return settings.warehouse_dsn.get_secret_value()
+
+
+def _print_file_line(outcome: FileOutcome) -> None:
+    console.print(file_line(outcome), soft_wrap=True)
+
+
+def main() -> None:
+    """Entry point for `python -m ingest`."""
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    app(prog_name="forge-warehouse")
+    sys.exit(0)

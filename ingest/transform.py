@@ -1,0 +1,139 @@
+"""Run dbt and the nightly Dagster job as child processes, and read back what they did.
+
+ingest/ never imports Dagster: the refresh runs `dagster job execute` in its own process, with
+the warehouse DSN, the landing directory and DAGSTER_HOME in its environment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.common.db import dbt_env
+from ingest.common.exceptions import ForgeError
+from ingest.common.settings import Settings
+
+DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+
+
+@dataclass(frozen=True)
+class DbtResults:
+    """Counts from a dbt run_results.json: nodes by kind and status."""
+
+    models: Counter[str]
+    tests: Counter[str]
+    path: Path
+
+    @property
+    def succeeded(self) -> bool:
+        return not (self.models["error"] or self.tests["fail"] or self.tests["error"])
+
+    def summary_line(self) -> str:
+        models = ", ".join(f"{count} {status}" for status, count in sorted(self.models.items()))
+        tests = ", ".join(f"{count} {status}" for status, count in sorted(self.tests.items()))
+        return f"dbt: models/snapshots {models or 'none'}; tests {tests or 'none'}"
+
+
+@dataclass(frozen=True)
+class RefreshRun:
+    """The nightly job's exit, its log file, and the dbt results it produced."""
+
+    succeeded: bool
+    log_path: Path
+    dbt: DbtResults | None
+
+
+def child_env(settings: Settings, dsn: str) -> dict[str, str]:
+    """What dbt and Dagster need: the warehouse, the landing directory, our venv's tools first."""
+    env = dict(os.environ)
+    env.update(dbt_env(dsn))
+    env["WAREHOUSE_DSN"] = dsn
+    env["FORGE_LANDING_DIR"] = str(settings.landing)
+    env["DAGSTER_HOME"] = str(prepare_dagster_home(settings.dagster_home))
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def prepare_dagster_home(home: Path) -> Path:
+    """A project-local Dagster instance with telemetry off."""
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    return home
+
+
+def run_dbt_build(settings: Settings, dsn: str, *, as_of: dt.datetime | None) -> DbtResults:
+    """`dbt build` over the whole project; its output streams to the terminal."""
+    command = [_tool("dbt"), "build", *_dbt_dirs(settings)]
+    if as_of is not None:
+        stamp = (as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.UTC)).isoformat()
+        command += ["--vars", json.dumps({"as_of": stamp})]
+    started = dt.datetime.now().timestamp()
+    subprocess.run(command, env=child_env(settings, dsn), cwd=settings.dbt_project_dir, check=False)
+    results = latest_dbt_results(settings.dbt_project_dir, since=started)
+    if results is None:
+        raise ForgeError("dbt build did not run (no run_results.json); see its output above")
+    return results
+
+
+def run_nightly_refresh(settings: Settings, dsn: str) -> RefreshRun:
+    """Execute nightly_refresh_job in process of a child `dagster` CLI; output goes to a log."""
+    log_dir = settings.home / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"refresh-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}.log"
+    command = [
+        _tool("dagster"),
+        "job",
+        "execute",
+        "-m",
+        "orchestration_dagster.definitions",
+        "-j",
+        "nightly_refresh_job",
+    ]
+    started = dt.datetime.now().timestamp()
+    with log_path.open("w") as log:
+        completed = subprocess.run(
+            command,
+            env=child_env(settings, dsn),
+            cwd=settings.project_dir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    dbt = latest_dbt_results(settings.dbt_project_dir, since=started)
+    return RefreshRun(completed.returncode == 0, log_path, dbt)
+
+
+def latest_dbt_results(project_dir: Path, *, since: float) -> DbtResults | None:
+    """The newest run_results.json under target/ written after `since` (a POSIX time)."""
+    candidates = [
+        path
+        for path in (project_dir / "target").rglob("run_results.json")
+        if path.stat().st_mtime >= since
+    ]
+    if not candidates:
+        return None
+    path = max(candidates, key=lambda candidate: candidate.stat().st_mtime)
+    models: Counter[str] = Counter()
+    tests: Counter[str] = Counter()
+    for result in json.loads(path.read_text())["results"]:
+        kind = result["unique_id"].split(".", 1)[0]
+        (tests if kind in ("test", "unit_test") else models)[result["status"]] += 1
+    return DbtResults(models, tests, path)
+
+
+def _dbt_dirs(settings: Settings) -> list[str]:
+    directory = str(settings.dbt_project_dir)
+    return ["--project-dir", directory, "--profiles-dir", directory]
+
+
+def _tool(name: str) -> str:
+    """A console script of our own virtual environment."""
+    return str(Path(sys.executable).parent / name)

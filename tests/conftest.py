@@ -29,10 +29,7 @@ def warehouse_dsn() -> Iterator[str]:
     """A migrated, empty test database; WAREHOUSE_DSN points at it for child processes."""
     external = os.environ.get("WAREHOUSE_DSN")
     name = f"forge_test_{uuid.uuid4().hex[:8]}"
-    if external:
-        admin = external
-    else:
-        admin = embedded.start(PROJECT_DIR / ".warehouse" / "test-pgdata", "postgres")
+    admin = external or embedded.start(PROJECT_DIR / ".warehouse" / "test-pgdata", "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     dsn = make_conninfo(admin, dbname=name)

@@ -16,20 +16,41 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-import orjson
+import msgspec
 import psycopg
 from psycopg import sql
-from psycopg.types.json import Jsonb, JsonbDumper
+from psycopg.adapt import Dumper
+from psycopg.copy import QueuedLibpqWriter
+from psycopg.pq import Format
+from psycopg.types import TypeInfo
 
 from ingest.common.db import first_line
 from ingest.common.exceptions import IngestError, WarehouseUnavailableError
-from ingest.contract.entities import Entity
+from ingest.contract.entities import Entity, Kind
 from ingest.contract.validate import Accepted, RecordValidator, Rejected
 
 logger = logging.getLogger(__name__)
 
+_encode_json = msgspec.json.Encoder().encode
+
 LOADER_COLUMNS = ("_load_id", "_line_number", "_record_hash", "_extra")
+LOADER_TYPES = ("text", "int8", "bytea", "jsonb")
 REJECT_COLUMNS = ("batch_id", "entity", "source_name", "line_number", "reason", "raw_record")
+REJECT_TYPES = ("text", "text", "text", "int8", "text", "text")
+# binary COPY needs each column's wire type; varchar columns take text's
+COPY_TYPES = {
+    Kind.SMALLINT: "int2",
+    Kind.INTEGER: "int4",
+    Kind.BIGINT: "int8",
+    Kind.FLOAT: "float8",
+    Kind.NUMERIC_5_2: "numeric",
+    Kind.BOOLEAN: "bool",
+    Kind.UUID: "uuid",
+    Kind.TIMESTAMP: "timestamptz",
+    Kind.TEXT: "text",
+    Kind.TEXT_ARRAY: "text[]",
+    Kind.JSON_OBJECT: "jsonb",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +93,13 @@ class BatchResult:
         return self.lines_read == self.rows_loaded + self.rows_rejected + self.duplicates_skipped
 
 
-class _OrjsonJsonbDumper(JsonbDumper):
+class _JsonbDumper(Dumper):
+    """jsonb in binary: a version byte, then the JSON text (msgspec encodes Raw values as-is)."""
+
+    format = Format.BINARY
+
     def dump(self, obj: Any) -> bytes:
-        return orjson.dumps(obj.obj if isinstance(obj, Jsonb) else obj)
+        return b"\x01" + _encode_json(obj)
 
 
 def new_batch_id() -> str:
@@ -98,7 +123,7 @@ def load_batch(
     """
     result = BatchResult(new_batch_id(), source.entity.name, source.source_name)
     started_at = dt.datetime.now(dt.UTC)
-    conn.adapters.register_dumper(dict, _OrjsonJsonbDumper)
+    _register_jsonb_dumper(conn)
     try:
         with conn.transaction():
             _lock_entity(conn, source.entity)
@@ -118,6 +143,17 @@ def load_batch(
             _write_audit(conn, source, result, started_at)
         logger.error("batch %s of %s failed: %s", result.batch_id, source.source_name, result.error)
     return result
+
+
+def _register_jsonb_dumper(conn: psycopg.Connection[Any]) -> None:
+    info = TypeInfo.fetch(conn, "jsonb")
+    assert info is not None
+    dumper = type("JsonbRawDumper", (_JsonbDumper,), {"oid": info.oid})
+    conn.adapters.register_dumper(_JsonbMarker, dumper)
+
+
+class _JsonbMarker:
+    """Registering the dumper under a private type makes it the one binary COPY picks by oid."""
 
 
 def _lock_entity(conn: psycopg.Connection[Any], entity: Entity) -> None:
@@ -166,9 +202,11 @@ def _load_chunk(
         for record_hash, (line_number, accepted) in fresh.items()
         if record_hash not in stored
     ]
+    fields = {field.name: field for field in source.entity.fields}
+    raw_types = [COPY_TYPES[fields[name].kind] for name in validator.columns]
     raw_table = sql.Identifier("raw", source.entity.name)
-    _copy(conn, raw_table, (*validator.columns, *LOADER_COLUMNS), rows)
-    _copy(conn, sql.Identifier("audit", "rejects"), REJECT_COLUMNS, rejects)
+    _copy(conn, raw_table, (*validator.columns, *LOADER_COLUMNS), (*raw_types, *LOADER_TYPES), rows)
+    _copy(conn, sql.Identifier("audit", "rejects"), REJECT_COLUMNS, REJECT_TYPES, rejects)
     result.lines_read += len(chunk)
     result.rows_loaded += len(rows)
     result.rows_rejected += len(rejects)
@@ -180,24 +218,28 @@ def _already_stored(
 ) -> set[bytes]:
     if not hashes:
         return set()
-    query = sql.SQL("select _record_hash from {} where _record_hash = any(%s)").format(
+    query = sql.SQL("select _record_hash from {} where _record_hash = any(%b)").format(
         sql.Identifier("raw", entity.name)
     )
-    return {bytes(row[0]) for row in conn.execute(query, (hashes,))}
+    return {bytes(row[0]) for row in conn.cursor().execute(query, (hashes,), binary=True)}
 
 
 def _copy(
     conn: psycopg.Connection[Any],
     table: sql.Identifier,
     columns: tuple[str, ...],
+    types: tuple[str, ...],
     rows: list[tuple[Any, ...]],
 ) -> None:
+    """Binary COPY: values are formatted in C; a writer thread sends while we format."""
     if not rows:
         return
-    statement = sql.SQL("copy {} ({}) from stdin").format(
+    statement = sql.SQL("copy {} ({}) from stdin (format binary)").format(
         table, sql.SQL(", ").join(map(sql.Identifier, columns))
     )
-    with conn.cursor().copy(statement) as copy:
+    cursor = conn.cursor()
+    with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
+        copy.set_types(list(types))
         for row in rows:
             copy.write_row(row)
 

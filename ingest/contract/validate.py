@@ -13,6 +13,7 @@ import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -59,7 +60,8 @@ _SHOWN_CHARS = 60
 class Accepted:
     """A record that enters the raw table: its values in the entity's field order."""
 
-    values: tuple[Any, ...]  # in the order of RecordValidator.columns
+    # in the order of RecordValidator.columns, typed for binary COPY
+    values: tuple[Any, ...]
     extra: dict[str, Any] | None
     record_hash: bytes
 
@@ -91,14 +93,27 @@ def field_type(field: Field) -> Any:
     return base if field.required else base | None
 
 
-def record_struct(entity: Entity) -> type[msgspec.Struct]:
-    """A msgspec Struct for the entity that refuses unknown fields (they take the slow path)."""
-    spec = [
-        (field.name, field_type(field)) if field.required else (field.name, field_type(field), None)
-        for field in entity.fields
-    ]
+def record_struct(entity: Entity, *, fast: bool = False) -> type[msgspec.Struct]:
+    """A msgspec Struct for the entity that refuses unknown fields (they take the slow path).
+
+    With `fast`, the struct serves the hot path: JSON objects keep their values undecoded
+    (msgspec.Raw, still checked to be well-formed) so they reach Postgres without a decode and
+    re-encode, and timestamps must carry an offset (offset-less ones take the slow path, which
+    reads them as UTC).
+    """
+    spec: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    for field in entity.fields:
+        if fast and field.kind is Kind.JSON_OBJECT:
+            spec.append((field.name, dict[str, msgspec.Raw] | None, None))
+        elif fast and field.kind is Kind.TIMESTAMP:
+            aware = Annotated[dt.datetime, msgspec.Meta(tz=True)]
+            spec.append((field.name, aware) if field.required else (field.name, aware | None, None))
+        elif field.required:
+            spec.append((field.name, field_type(field)))
+        else:
+            spec.append((field.name, field_type(field), None))
     # required fields first: msgspec wants them before fields with defaults
-    spec.sort(key=lambda item: len(item))
+    spec.sort(key=len)
     struct: type[msgspec.Struct] = msgspec.defstruct(
         f"{entity.name}_record", spec, forbid_unknown_fields=True
     )
@@ -111,10 +126,13 @@ class RecordValidator:
     def __init__(self, entity: Entity) -> None:
         self.entity = entity
         self._struct = record_struct(entity)
-        self._decoder = msgspec.json.Decoder(self._struct)
+        self._decoder = msgspec.json.Decoder(record_struct(entity, fast=True))
         self._encoder = msgspec.json.Encoder()
         self.columns: tuple[str, ...] = self._struct.__struct_fields__
         self._fields = {field.name: field for field in entity.fields}
+        kinds = [self._fields[name].kind for name in self.columns]
+        self._timestamps_at = [i for i, kind in enumerate(kinds) if kind is Kind.TIMESTAMP]
+        self._numerics_at = [i for i, kind in enumerate(kinds) if kind is Kind.NUMERIC_5_2]
 
     def validate_json(self, line: bytes) -> Outcome:
         """Validate one JSON line (the hot path: one C pass when the record is clean)."""
@@ -124,7 +142,7 @@ class RecordValidator:
             except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
                 pass
             else:
-                return self._accept(record, None)
+                return self._accept(record, None, naive=False)
         return self._validate_json_slowly(line)
 
     def validate_mapping(self, record: Mapping[str, Any], *, from_text: bool = False) -> Outcome:
@@ -149,7 +167,7 @@ class RecordValidator:
         problems = self._nul_problems(known, extra) + self._non_finite_problems(typed)
         if problems:
             return Rejected("; ".join(problems))
-        return self._accept(typed, extra or None)
+        return self._accept(typed, extra or None, naive=True)
 
     def _validate_json_slowly(self, line: bytes) -> Outcome:
         if not line.strip():
@@ -173,12 +191,29 @@ class RecordValidator:
             )
         return self.validate_mapping(parsed)
 
-    def _accept(self, record: msgspec.Struct, extra: dict[str, Any] | None) -> Accepted:
+    def _accept(
+        self, record: msgspec.Struct, extra: dict[str, Any] | None, *, naive: bool
+    ) -> Accepted:
+        """Values ready for binary COPY; `naive` records may hold offset-less timestamps."""
         canonical = self._encoder.encode(record)
         if extra:
             canonical += b"\n" + orjson.dumps(extra, option=orjson.OPT_SORT_KEYS)
-        record_hash = hashlib.md5(canonical, usedforsecurity=False).digest()
-        return Accepted(msgspec.structs.astuple(record), extra, record_hash)
+        values = msgspec.structs.astuple(record)
+        if (naive and self._timestamps_at) or self._numerics_at:
+            values = self._convert(values)
+        return Accepted(values, extra, hashlib.md5(canonical, usedforsecurity=False).digest())
+
+    def _convert(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Offset-less timestamps are UTC; numeric columns take Decimal."""
+        converted = list(values)
+        for index in self._timestamps_at:
+            stamp = converted[index]
+            if stamp is not None and stamp.tzinfo is None:
+                converted[index] = stamp.replace(tzinfo=dt.UTC)
+        for index in self._numerics_at:
+            if converted[index] is not None:
+                converted[index] = Decimal(repr(converted[index]))
+        return tuple(converted)
 
     def _parse_json_cells(self, known: dict[str, Any]) -> list[str]:
         problems = []

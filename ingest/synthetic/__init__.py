@@ -1,0 +1,23 @@
+"""Synthetic source data: landing files for all six entities, clean or dirty, and their manifest."""
+
+from ingest.synthetic.dirty import BadKind
+from ingest.synthetic.generate import (
+    MANIFEST_NAME,
+    EntityCounts,
+    FileCounts,
+    Manifest,
+    generate,
+    read_manifest,
+    reference_now,
+)
+
+__all__ = [
+    "MANIFEST_NAME",
+    "BadKind",
+    "EntityCounts",
+    "FileCounts",
+    "Manifest",
+    "generate",
+    "read_manifest",
+    "reference_now",
+]

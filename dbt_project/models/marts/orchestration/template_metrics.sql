@@ -1,0 +1,180 @@
+with
+
+session_templates as (
+    select * from {{ ref('int_session_templates_unpivoted') }}
+),
+
+phase_metrics as (
+    select * from {{ ref('stg_prompt_runner__orchestration_phase_metrics') }}
+),
+
+code_metrics as (
+    select * from {{ ref('stg_prompt_runner__orchestration_code_metrics') }}
+),
+
+-- One row per session and template type in session_templates, so count(*) counts sessions.
+templates_summarized as (
+    select
+        template_type,
+        template_hash,
+        count(*) as usage_count,
+        count(*) filter (where is_phase_successful) as success_count,
+        count(*) filter (where not is_phase_successful) as failure_count,
+        avg(phase_completion_seconds) as avg_completion_time_seconds,
+        avg(developer_rating)::double precision as avg_developer_rating,
+        jsonb_build_object(
+            'simple', count(*) filter (where complexity_category = 'simple'),
+            'medium', count(*) filter (where complexity_category = 'medium'),
+            'complex', count(*) filter (where complexity_category = 'complex')
+        ) as complexity_distribution,
+        min(session_created_at) as first_used_at,
+        max(session_created_at) as last_used_at
+    from session_templates
+    group by 1, 2
+),
+
+feature_categories_counted as (
+    select
+        template_type,
+        template_hash,
+        coalesce(feature_category, 'uncategorized') as feature_category,
+        count(*) as session_count
+    from session_templates
+    group by 1, 2, 3
+),
+
+feature_categories_per_template as (
+    select
+        template_type,
+        template_hash,
+        jsonb_object_agg(feature_category, session_count) as feature_categories
+    from feature_categories_counted
+    group by 1, 2
+),
+
+-- Phase metrics are one row per session and phase: the phase-T metrics of the sessions
+-- that used a template of type T.
+phase_metrics_per_template as (
+    select
+        session_templates.template_type,
+        session_templates.template_hash,
+        avg(phase_metrics.total_tokens) as avg_tokens_used,
+        avg(phase_metrics.edit_count) as avg_user_edits
+    from session_templates
+    inner join phase_metrics
+        on
+            session_templates.session_id = phase_metrics.session_id
+            and session_templates.template_type = phase_metrics.phase
+    group by 1, 2
+),
+
+-- A session may have several code metrics rows: the means are over those rows.
+code_metrics_per_template as (
+    select
+        session_templates.template_type,
+        session_templates.template_hash,
+        avg(code_metrics.maintainability_index) as avg_code_quality_score,
+        avg(code_metrics.test_coverage_after) as avg_test_coverage_achieved
+    from session_templates
+    inner join code_metrics
+        on session_templates.session_id = code_metrics.session_id
+    group by 1, 2
+),
+
+-- Templates of one type ranked by first use; templates first used at the same moment share
+-- a rank. A template's successor is on the next rank (the next first use strictly after
+-- its own); of several there, the smallest hash is taken so the result is deterministic.
+templates_ranked as (
+    select
+        template_type,
+        template_hash,
+        last_used_at,
+        dense_rank() over (
+            partition by template_type
+            order by first_used_at
+        ) as first_use_rank
+    from templates_summarized
+    where first_used_at is not null
+),
+
+successor_candidates as (
+    select distinct on (template_type, first_use_rank)
+        template_type,
+        first_use_rank,
+        template_hash as successor_hash,
+        last_used_at as successor_last_used_at
+    from templates_ranked
+    order by template_type, first_use_rank, template_hash
+),
+
+successions as (
+    select
+        templates_ranked.template_type,
+        templates_ranked.template_hash,
+        templates_ranked.last_used_at as deprecated_at,
+        successor_candidates.successor_hash as replacement_template_hash
+    from templates_ranked
+    inner join successor_candidates
+        on
+            templates_ranked.template_type = successor_candidates.template_type
+            and successor_candidates.first_use_rank = templates_ranked.first_use_rank + 1
+    -- Only a successor still in use after this template's last use replaces it.
+    where successor_candidates.successor_last_used_at > templates_ranked.last_used_at
+),
+
+final as (
+    select
+        templates_summarized.template_type,
+        templates_summarized.template_hash,
+
+        -- usage
+        templates_summarized.usage_count::bigint as usage_count,
+        templates_summarized.success_count::bigint as success_count,
+        templates_summarized.failure_count::bigint as failure_count,
+        (
+            templates_summarized.success_count::double precision
+            / templates_summarized.usage_count
+        ) as success_rate,
+
+        -- performance
+        templates_summarized.avg_completion_time_seconds::double precision
+            as avg_completion_time_seconds,
+        round(phase_metrics_per_template.avg_tokens_used)::integer as avg_tokens_used,
+        round(phase_metrics_per_template.avg_user_edits)::integer as avg_user_edits,
+
+        -- quality
+        templates_summarized.avg_developer_rating,
+        code_metrics_per_template.avg_code_quality_score::double precision
+            as avg_code_quality_score,
+        code_metrics_per_template.avg_test_coverage_achieved::double precision
+            as avg_test_coverage_achieved,
+
+        -- feature correlation
+        feature_categories_per_template.feature_categories,
+        templates_summarized.complexity_distribution,
+
+        -- evolution
+        templates_summarized.first_used_at,
+        templates_summarized.last_used_at,
+        successions.deprecated_at,
+        successions.replacement_template_hash
+    from templates_summarized
+    left join feature_categories_per_template
+        on
+            templates_summarized.template_type = feature_categories_per_template.template_type
+            and templates_summarized.template_hash = feature_categories_per_template.template_hash
+    left join phase_metrics_per_template
+        on
+            templates_summarized.template_type = phase_metrics_per_template.template_type
+            and templates_summarized.template_hash = phase_metrics_per_template.template_hash
+    left join code_metrics_per_template
+        on
+            templates_summarized.template_type = code_metrics_per_template.template_type
+            and templates_summarized.template_hash = code_metrics_per_template.template_hash
+    left join successions
+        on
+            templates_summarized.template_type = successions.template_type
+            and templates_summarized.template_hash = successions.template_hash
+)
+
+select * from final

@@ -1,0 +1,51 @@
+with
+
+source as (
+    select * from {{ source('dataforge', 'user_feedback') }}
+),
+
+-- Append-only: an id should arrive once; if a conflicting re-delivery exists, the version
+-- loaded last wins.
+current_versions as (
+    {{ keep_latest_version('source', partition_by=['id']) }}
+),
+
+final as (
+    select
+        -- ids
+        id as feedback_id,
+        project_outcome_id,
+
+        -- strings
+        nullif(additional_comments, '') as additional_comments,
+        nullif(feedback_source, '')::text as feedback_source,
+
+        -- arrays and json
+        positive_aspects,
+        negative_aspects,
+        feature_requests,
+        error_details,
+
+        -- numerics
+        overall_satisfaction::integer as overall_satisfaction,
+        pattern_usefulness::integer as pattern_usefulness,
+        code_quality::integer as code_quality,
+        documentation_clarity::integer as documentation_clarity,
+        setup_ease::integer as setup_ease,
+        likelihood_to_reuse::integer as likelihood_to_reuse,
+        time_to_first_build as time_to_first_build_seconds,
+
+        -- booleans
+        would_recommend,
+        encountered_errors as has_encountered_errors,
+
+        -- timestamps
+        submitted_at,
+
+        -- loader
+        _load_id,
+        _loaded_at
+    from current_versions
+)
+
+select * from final

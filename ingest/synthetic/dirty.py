@@ -100,7 +100,12 @@ def _rarity(anomaly: Anomaly) -> int:
 
 def _candidates(kind: BadKind, entity: Entity) -> tuple[Field, ...]:
     """The fields a value-level `kind` can break (empty for line-level kinds)."""
-    return tuple(field for field in entity.fields if _breaks(kind, field))
+    return _candidates_of(kind, entity.name)
+
+
+@cache
+def _candidates_of(kind: BadKind, entity_name: str) -> tuple[Field, ...]:
+    return tuple(field for field in ENTITIES[entity_name].fields if _breaks(kind, field))
 
 
 def _breaks(kind: BadKind, field: Field) -> bool:

@@ -5,8 +5,14 @@ before `now` and delivers their records in six files per entity, `<out>/<entity>
 to `0006-…`, in the landing format of CONTRACT.md section 1: mostly JSON lines, one `.jsonl.gz`
 (whose producer leaves null fields out) and one `.csv` per entity. A record version goes to the
 file of the delivery window it was delivered in, so later files carry newer versions. With a
-`dirty_rate` some records come bad, duplicated or with an unknown field (see `dirty.py`); the
-manifest, `<out>/_manifest.json`, counts them per file and entity, line by line.
+`dirty_rate` some records come bad, duplicated or with an unknown field (see `dirty.py`).
+
+The manifest, `<out>/_manifest.json` (a file: loaders read entity folders only), is the oracle a
+loader's counts are compared with. Per entity: `records` (input lines; CSV: records after the
+header) = `loaded` + `bad` + `duplicates`, `bad_by_kind` (every `BadKind`), `extra_field_records`
+(loaded, with an unknown field) and `current_keys` (distinct keys among loaded records); and the
+same per file, with the line numbers of each bad, duplicate and extra-field record (where the
+record starts, 1-based, a CSV header being line 1). `read_manifest` reads it back.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,7 +45,6 @@ from ingest.contract.entities import (
 )
 from ingest.synthetic.dirty import BadKind, Dirt, Oddity, bad_line, with_extra_field
 from ingest.synthetic.world import (
-    DAY,
     HOUR,
     PROJECT_SHARE,
     WINDOW_DAYS,
@@ -375,7 +380,6 @@ class _EntityDelivery:
         self._window = window
         self._dirt = dirt
         self._names = entity.field_names
-        self._known = frozenset(entity.field_names)
         self.current_keys = 0
 
     def deliver(self, versions: Sequence[Version]) -> None:
@@ -387,10 +391,13 @@ class _EntityDelivery:
         self.current_keys += loaded
 
     def _ordered(self, record: Mapping[str, object]) -> dict[str, object]:
-        if not self._known.issuperset(record):
-            unknown = sorted(set(record) - self._known)
+        """Every field of the entity, in its order (missing ones null)."""
+        ordered = dict.fromkeys(self._names)
+        ordered.update(record)
+        if len(ordered) != len(self._names):
+            unknown = sorted(set(record) - set(self._names))
             raise ValueError(f"{self.entity.name} has no fields {unknown}")
-        return {name: record.get(name) for name in self._names}
+        return ordered
 
     def _emit(self, bucket: int, record: dict[str, object]) -> bool:
         """Write one version, maybe with an anomaly; True when a clean copy of it loads."""
@@ -532,7 +539,8 @@ def _simulate(
     """Sessions in the order they were created; about every other one scaffolds a project."""
     world = build_world(rng, sessions, window.start, window.now)
     ids = Ids(IdSequence(), IdSequence(), IdSequence())
-    for session_id, created in enumerate(_times(rng, sessions, window), start=1):
+    times = session_times(rng, sessions, window.start, window.now)
+    for session_id, created in enumerate(times, start=1):
         bundle = build_session(rng, world, ids, session_id, created)
         deliveries[ORCHESTRATION_SESSIONS.name].deliver(bundle.session)
         for versions in bundle.phase_metrics:
@@ -550,11 +558,6 @@ def _simulate(
                     deliveries[USER_FEEDBACK.name].deliver((feedback,))
         if session_id % 10_000 == 0:
             logger.info("generated %d of %d sessions", session_id, sessions)
-
-
-def _times(rng: random.Random, sessions: int, window: _Window) -> Iterator[float]:
-    if sessions and window.now - window.start >= DAY:
-        yield from session_times(rng, sessions, window.start, window.now)
 
 
 def _write_manifest(out_dir: Path, manifest: Manifest) -> None:

@@ -15,12 +15,15 @@ import uuid
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from itertools import accumulate
+from typing import Generic, TypeVar
 
 from ingest.contract.entities import PHASES
 
 Record = dict[str, object]
+T = TypeVar("T")
 
 HOUR = 3_600.0
 DAY = 86_400.0
@@ -28,6 +31,17 @@ WINDOW_DAYS = 90
 PROJECT_SHARE = 0.5  # projects scaffolded per session: projects ≈ sessions / 2
 _LATE_SHARE = 0.03  # versions delivered a few days after they changed
 _FEEDBACK_SHARE = 0.4
+
+
+class _Weighted(Generic[T]):
+    """Options with weights; `pick` is a bisect on precomputed cumulative weights."""
+
+    def __init__(self, options: Sequence[T], weights: Sequence[float]) -> None:
+        self.options = tuple(options)
+        self._cumulative = tuple(accumulate(weights))
+
+    def pick(self, rng: random.Random) -> T:
+        return self.options[bisect_right(self._cumulative, rng.random() * self._cumulative[-1])]
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -129,6 +143,17 @@ _COMMENTS = (
     "Too many dependencies for a small project.",
     "Would love a lighter variant of this pattern.",
 )
+_SESSION_TYPES = _Weighted(("manual", "automated", "hybrid"), (60, 25, 15))
+_WARNINGS = _Weighted((0, 1, 2, 3), (60, 25, 10, 5))
+_COPY_METHODS = _Weighted(("clipboard", "manual", "file"), (60, 25, 15))
+_INPUT_METHODS = _Weighted(("interactive", "file", "api"), (55, 25, 20))
+_EDIT_COUNTS = _Weighted((0, 1, 2, 3, 5), (55, 20, 12, 8, 5))
+_GOOD_RATINGS = _Weighted((1, 2, 3, 4, 5), (1, 2, 5, 12, 9))
+_BAD_RATINGS = _Weighted((1, 2, 3, 4, 5), (6, 7, 5, 2, 1))
+_SATISFIED = _Weighted((1, 2, 3, 4, 5), (1, 2, 6, 14, 10))
+_UNSATISFIED = _Weighted((1, 2, 3, 4, 5), (6, 8, 8, 5, 2))
+_FEEDBACK_COUNTS = _Weighted((1, 2, 3, 4), (70, 20, 7, 3))
+_DATAFORGE_STYLES = _Weighted(("Z", "+00:00", "naive"), (75, 20, 5))
 _DEV_FEEDBACK = (
     "Saved me an afternoon.",
     "Testing phase needed two retries.",
@@ -189,11 +214,9 @@ class World:
 
     start: float
     now: float
-    developers: tuple[Developer, ...]
-    developer_weights: tuple[float, ...]  # cumulative
-    patterns: tuple[Pattern, ...]
-    pattern_weights: tuple[float, ...]  # cumulative
-    feature_weights: tuple[float, ...]  # cumulative, over _FEATURES
+    developers: _Weighted[Developer]  # the first far more active than the last
+    patterns: _Weighted[Pattern]  # the first few dominate
+    features: _Weighted[list[str]]  # rows of _FEATURES
     rename_at: float
     templates: dict[str, tuple[Template, ...]]
 
@@ -234,11 +257,9 @@ def build_world(rng: random.Random, sessions: int, start: float, now: float) -> 
     return World(
         start=start,
         now=now,
-        developers=developers,
-        developer_weights=tuple(accumulate(1.0 / (rank + 1) for rank in range(len(developers)))),
-        patterns=patterns,
-        pattern_weights=tuple(accumulate(1.0 / (rank + 1) ** 1.3 for rank in range(len(patterns)))),
-        feature_weights=tuple(accumulate(float(row[1]) for row in _FEATURES)),
+        developers=_Weighted(developers, [1.0 / rank for rank in range(1, len(developers) + 1)]),
+        patterns=_Weighted(patterns, [1.0 / rank**1.3 for rank in range(1, len(patterns) + 1)]),
+        features=_Weighted(_FEATURES, [float(row[1]) for row in _FEATURES]),
         rename_at=start + (now - start) * rng.uniform(0.72, 0.82),
         templates={phase: _templates(rng, phase, start, now) for phase in PHASES},
     )
@@ -329,20 +350,30 @@ def _hour_weight(moment: float, progress: float) -> float:
 
 # --------------------------------------------------------------------------- small helpers
 
-_ZONES: dict[str, timezone] = {}
+_ZONES: dict[str, tuple[int, str]] = {"naive": (0, ""), "Z": (0, "Z")}
+_DATES: dict[int, str] = {}
+_EPOCH = date(1970, 1, 1)
 
 
+@lru_cache(maxsize=8192)  # a session's versions repeat its earlier moments
 def timestamp(moment: float, style: str) -> str:
-    """ISO 8601 with milliseconds, written the way the producer writes it."""
-    if style in ("naive", "Z"):
-        text = datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds")[:-6]
-        return text if style == "naive" else text + "Z"
+    """ISO 8601 with milliseconds, as the producer writes it: `style` is an offset such as
+    "+02:00", "Z", or "naive" (UTC without offset). `moment` is on the millisecond grid."""
     zone = _ZONES.get(style)
     if zone is None:
         sign = -1 if style[0] == "-" else 1
-        zone = timezone(sign * timedelta(hours=int(style[1:3]), minutes=int(style[4:6])))
-        _ZONES[style] = zone
-    return datetime.fromtimestamp(moment, zone).isoformat(timespec="milliseconds")
+        zone = _ZONES[style] = (sign * (int(style[1:3]) * 3600 + int(style[4:6]) * 60), style)
+    local = moment + zone[0]
+    seconds = math.floor(local)
+    millis = round((local - seconds) * 1000)
+    if millis == 1000:
+        seconds, millis = seconds + 1, 0
+    day, rest = divmod(seconds, 86_400)
+    text = _DATES.get(day)
+    if text is None:
+        text = _DATES[day] = (_EPOCH + timedelta(days=day)).isoformat()
+    clock = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}.{millis:03d}"
+    return f"{text}T{clock}{zone[1]}"
 
 
 def _ms(moment: float) -> float:
@@ -376,7 +407,7 @@ def _pick_template(rng: random.Random, templates: Sequence[Template], moment: fl
 
 
 def pick_developer(rng: random.Random, world: World) -> Developer:
-    return rng.choices(world.developers, cum_weights=world.developer_weights)[0]
+    return world.developers.pick(rng)
 
 
 # --------------------------------------------------------------------------- sessions
@@ -471,7 +502,7 @@ def build_session(
 
 def _plan_session(rng: random.Random, world: World, session_id: int, created: float) -> _Session:
     developer = pick_developer(rng, world) if rng.random() < 0.92 else None
-    feature = rng.choices(_FEATURES, cum_weights=world.feature_weights)[0]
+    feature = world.features.pick(rng)
     base = float(feature[2])
     score = round(_clamp(rng.gauss(base, 1.3), 0.0, 10.0), 1)
     runs, status, end = _run_phases(rng, world, created, score, developer)
@@ -494,7 +525,7 @@ def _plan_session(rng: random.Random, world: World, session_id: int, created: fl
         area=area,
         metadata=metadata,
         complexity=None if rng.random() < 0.12 else score,
-        session_type=rng.choices(("manual", "automated", "hybrid"), (60, 25, 15))[0],
+        session_type=_SESSION_TYPES.pick(rng),
         estimated_hours=round(_lognormal(rng, 0.5 + score * 0.45, 0.5), 2),
         runs=runs,
         status=status,
@@ -543,10 +574,10 @@ def _run_phases(
                 model=_model(rng, world, started),
                 temperature=rng.choice((0.2, 0.2, 0.5, 0.7)),
                 validation_errors=int(rng.random() < 0.15) + int(rng.random() < 0.05),
-                validation_warnings=rng.choices((0, 1, 2, 3), (60, 25, 10, 5))[0],
-                copy_method=rng.choices(("clipboard", "manual", "file"), (60, 25, 15))[0],
-                input_method=rng.choices(("interactive", "file", "api"), (55, 25, 20))[0],
-                edit_count=rng.choices((0, 1, 2, 3, 5), (55, 20, 12, 8, 5))[0],
+                validation_warnings=_WARNINGS.pick(rng),
+                copy_method=_COPY_METHODS.pick(rng),
+                input_method=_INPUT_METHODS.pick(rng),
+                edit_count=_EDIT_COUNTS.pick(rng),
             )
         )
         if completed is None:
@@ -645,7 +676,7 @@ def _session_versions(rng: random.Random, world: World, session: _Session) -> tu
 
 def _rating(rng: random.Random, session: _Session) -> Record:
     good = session.status == "completed"
-    rating = rng.choices((1, 2, 3, 4, 5), (1, 2, 5, 12, 9) if good else (6, 7, 5, 2, 1))[0]
+    rating = (_GOOD_RATINGS if good else _BAD_RATINGS).pick(rng)
     saved = max(0.0, session.estimated_hours * rng.uniform(0.2, 1.6) - (0.5 if good else 1.5))
     return {
         "developer_rating": rating,
@@ -964,7 +995,7 @@ class ProjectBundle:
 def build_project(rng: random.Random, world: World, created: float) -> ProjectBundle:
     """A scaffolded project: created, built (build status, tests), maybe rebuilt and deployed,
     maybe archived; and the feedback its user gave, if any."""
-    pattern = rng.choices(world.patterns, cum_weights=world.pattern_weights)[0]
+    pattern = world.patterns.pick(rng)
     developer = pick_developer(rng, world)
     slug = f"{rng.choice(_ADJECTIVES)}-{rng.choice(_NOUNS)}-{pattern.pattern_id.split('-')[0]}"
     renamed = pattern.new_name is not None and created >= world.rename_at
@@ -1048,7 +1079,7 @@ def _outcome_record(
 
 
 def _dataforge_style(rng: random.Random) -> str:
-    return rng.choices(("Z", "+00:00", "naive"), (75, 20, 5))[0]
+    return _DATAFORGE_STYLES.pick(rng)
 
 
 def _feedback(
@@ -1062,7 +1093,7 @@ def _feedback(
     """Feedback on some projects: a modal a few minutes in, for some more later."""
     if rng.random() >= _FEEDBACK_SHARE:
         return ()
-    count = rng.choices((1, 2, 3, 4), (70, 20, 7, 3))[0]
+    count = _FEEDBACK_COUNTS.pick(rng)
     at = _ms(created + _lognormal(rng, 6 * 60, 0.8))
     feedback = []
     for number in range(count):
@@ -1087,8 +1118,7 @@ def _feedback_record(
     first_success: float | None,
     built_ok: bool,
 ) -> Record:
-    weights = (1, 2, 6, 14, 10) if built_ok else (6, 8, 8, 5, 2)
-    satisfaction = rng.choices((1, 2, 3, 4, 5), weights)[0]
+    satisfaction = (_SATISFIED if built_ok else _UNSATISFIED).pick(rng)
     reuse = None
     if rng.random() > 0.08:
         reuse = int(_clamp(round(satisfaction * 2 - 1 + rng.gauss(0, 1.6)), 1, 10))

@@ -172,9 +172,14 @@ def build(
 
 @app.command()
 @_clear_errors
-def refresh() -> None:
+def refresh(
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(help="Reference time of relative windows (default: the build's start)."),
+    ] = None,
+) -> None:
     """Run the nightly refresh through its Dagster job: ingest the landing directory, dbt build."""
-    _refresh()
+    _refresh(as_of)
 
 
 @app.command()
@@ -188,18 +193,23 @@ def demo(
     from ingest.synthetic.generate import generate as write_landing_files
 
     settings = get_settings()
-    write_landing_files(settings.landing, sessions=sessions, seed=seed, dirty_rate=dirty_rate)
-    console.print(f"demo source data: {sessions} sessions in {settings.landing}")
-    _refresh()
+    manifest = write_landing_files(
+        settings.landing, sessions=sessions, seed=seed, dirty_rate=dirty_rate
+    )
+    console.print(
+        f"demo source data: {sessions} sessions up to {manifest.now:%Y-%m-%d} in "
+        f"{settings.landing}; marts measured as of then"
+    )
+    _refresh(manifest.now)
 
 
-def _refresh() -> None:
+def _refresh(as_of: dt.datetime | None) -> None:
     settings = get_settings()
     started_at = dt.datetime.now(dt.UTC)
     clock = time.monotonic()
     dsn = prepare(settings)
     with console.status("running the nightly refresh (Dagster job nightly_refresh_job)"):
-        run = run_nightly_refresh(settings, dsn)
+        run = run_nightly_refresh(settings, dsn, as_of=as_of)
     print_refresh_summary(console, dsn, settings, started_at, time.monotonic() - clock, run)
     if not run.succeeded:
         raise typer.Exit(1)

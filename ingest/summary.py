@@ -87,6 +87,14 @@ def print_refresh_summary(
                 (started_at,),
             )
         }
+        reasons = conn.execute(
+            """
+            select rejects.reason, count(*) from audit.rejects as rejects
+            inner join audit.loads as loads on loads.batch_id = rejects.batch_id
+            where loads.started_at >= %s group by 1 order by 2 desc, 1 limit %s
+            """,
+            (started_at, TOP_REASONS),
+        ).fetchall()
         raw_rows = {name: _count(conn, "raw", name) for name in ENTITIES}
         mart_names = conn.execute(
             "select table_name from information_schema.tables "
@@ -107,6 +115,8 @@ def print_refresh_summary(
         batches, loaded, rejected, duplicates, _failed = loads.get(name, (0, 0, 0, 0, 0))
         table.add_row(name, str(raw_rows[name]), *map(str, (batches, loaded, rejected, duplicates)))
     console.print(table)
+    for reason, count in reasons:
+        console.print(f"  {count} rejected: {reason}", soft_wrap=True)
     failed_batches = sum(values[4] for values in loads.values())
     if failed_batches:
         console.print(f"[red]{failed_batches} batch(es) failed[/red]; see audit.loads.error")

@@ -49,9 +49,11 @@ class RefreshRun:
     dbt: DbtResults | None
 
 
-def child_env(settings: Settings, dsn: str) -> dict[str, str]:
+def child_env(settings: Settings, dsn: str, as_of: dt.datetime | None = None) -> dict[str, str]:
     """What dbt and Dagster need: the warehouse, the landing directory, our venv's tools first."""
     env = dict(os.environ)
+    if as_of is not None:
+        env["FORGE_AS_OF"] = _iso(as_of)
     env.update(dbt_env(dsn))
     env["WAREHOUSE_DSN"] = dsn
     env["FORGE_LANDING_DIR"] = str(settings.landing)
@@ -72,9 +74,9 @@ def prepare_dagster_home(home: Path) -> Path:
 def run_dbt_build(settings: Settings, dsn: str, *, as_of: dt.datetime | None) -> DbtResults:
     """`dbt build` over the whole project; its output streams to the terminal."""
     command = [_tool("dbt"), "build", *_dbt_dirs(settings)]
+    as_of = as_of or settings.as_of
     if as_of is not None:
-        stamp = (as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.UTC)).isoformat()
-        command += ["--vars", json.dumps({"as_of": stamp})]
+        command += ["--vars", json.dumps({"as_of": _iso(as_of)})]
     started = dt.datetime.now().timestamp()
     subprocess.run(command, env=child_env(settings, dsn), cwd=settings.dbt_project_dir, check=False)
     results = latest_dbt_results(settings.dbt_project_dir, since=started)
@@ -83,7 +85,9 @@ def run_dbt_build(settings: Settings, dsn: str, *, as_of: dt.datetime | None) ->
     return results
 
 
-def run_nightly_refresh(settings: Settings, dsn: str) -> RefreshRun:
+def run_nightly_refresh(
+    settings: Settings, dsn: str, *, as_of: dt.datetime | None = None
+) -> RefreshRun:
     """Execute nightly_refresh_job in process of a child `dagster` CLI; output goes to a log."""
     log_dir = settings.home / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -101,7 +105,7 @@ def run_nightly_refresh(settings: Settings, dsn: str) -> RefreshRun:
     with log_path.open("w") as log:
         completed = subprocess.run(
             command,
-            env=child_env(settings, dsn),
+            env=child_env(settings, dsn, as_of),
             cwd=settings.project_dir,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -127,6 +131,11 @@ def latest_dbt_results(project_dir: Path, *, since: float) -> DbtResults | None:
         kind = result["unique_id"].split(".", 1)[0]
         (tests if kind in ("test", "unit_test") else models)[result["status"]] += 1
     return DbtResults(models, tests, path)
+
+
+def _iso(moment: dt.datetime) -> str:
+    """ISO 8601 with an offset; an offset-less time means UTC."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).isoformat()
 
 
 def _dbt_dirs(settings: Settings) -> list[str]:

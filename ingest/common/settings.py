@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +28,8 @@ class Settings(BaseSettings):
     landing_dir: Path | None = None
     chunk_rows: int = Field(default=20_000, gt=0)
     schedule_timezone: str = "UTC"
+    # reference time of the marts' relative windows; None means each build's start
+    as_of: dt.datetime | None = None
 
     @property
     def project_dir(self) -> Path:

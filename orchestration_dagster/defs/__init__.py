@@ -1,0 +1,1 @@
+"""One folder per area (ingest, dbt) plus the nightly schedule; definitions.py composes them."""

@@ -1,0 +1,1 @@
+"""dbt area: staging, intermediate and marts models, their tests as asset checks."""

@@ -1,0 +1,1 @@
+"""Ingest area: the raw tables, loaded from the landing directory by ingest/."""

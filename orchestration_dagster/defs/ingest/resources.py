@@ -1,0 +1,48 @@
+"""The warehouse as a Dagster resource: a thin wrapper over ingest's settings and `prepare`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field, SecretStr
+
+from ingest.common.settings import Settings, get_settings
+from ingest.common.warehouse import prepare
+
+
+class WarehouseResource(dg.ConfigurableResource["WarehouseResource"]):
+    """Where the warehouse and the landing directory are.
+
+    Unset fields fall back to ingest's settings (WAREHOUSE_DSN, FORGE_LANDING_DIR, or the
+    embedded Postgres and `.warehouse/landing`), read when a run needs them, never at import.
+    """
+
+    dsn: str | None = Field(
+        default=None,
+        description="libpq URI of the warehouse; default: WAREHOUSE_DSN or the embedded Postgres.",
+    )
+    landing_dir: str | None = Field(
+        default=None,
+        description="Landing directory; default: FORGE_LANDING_DIR or .warehouse/landing.",
+    )
+
+    def settings(self) -> Settings:
+        """Ingest's settings, with this resource's configuration taking precedence."""
+        settings = get_settings()
+        if self.dsn:
+            settings = settings.model_copy(update={"warehouse_dsn": SecretStr(self.dsn)})
+        if self.landing_dir:
+            settings = settings.model_copy(update={"landing_dir": Path(self.landing_dir)})
+        return settings
+
+    def prepared_dsn(self) -> str:
+        """The DSN of a reachable warehouse with its migrations applied (idempotent)."""
+        return prepare(self.settings())
+
+    def landing(self) -> Path:
+        """The landing directory the raw assets load from."""
+        return self.settings().landing
+
+
+warehouse_resource = WarehouseResource()

@@ -1,0 +1,1 @@
+"""What analysts and BI tools use: read-only logins, the analytics API, the HTML report."""

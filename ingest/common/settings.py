@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     embedded_database: str = "forge"
     landing_dir: Path | None = None
     chunk_rows: int = Field(default=20_000, gt=0)
+    # a batch whose share of rejected lines passes this fails the run (its rows are kept)
+    reject_rate_threshold: float = Field(default=0.05, ge=0, le=1)
     schedule_timezone: str = "UTC"
     # reference time of the marts' relative windows; None means each build's start
     as_of: dt.datetime | None = None

@@ -115,11 +115,13 @@ def load_batch(
     validator: RecordValidator,
     chunk_rows: int = 20_000,
     on_chunk: Callable[[BatchResult], None] | None = None,
+    before_commit: Callable[[psycopg.Connection[Any], BatchResult], None] | None = None,
 ) -> BatchResult:
     """Load a batch in one transaction; on failure nothing of it stays but a 'failed' audit row.
 
     `records` may raise IngestError or OSError (a truncated gzip, say): the batch then fails as
-    a whole and the error says why.
+    a whole and the error says why. `before_commit` runs inside the transaction after the last
+    chunk (an extract advances its watermark there, so both commit together).
     """
     result = BatchResult(new_batch_id(), source.entity.name, source.source_name)
     started_at = dt.datetime.now(dt.UTC)
@@ -132,6 +134,8 @@ def load_batch(
                 if on_chunk is not None:
                     on_chunk(result)
             _write_audit(conn, source, result, started_at)
+            if before_commit is not None:
+                before_commit(conn, result)
     except psycopg.OperationalError as error:
         raise WarehouseUnavailableError(
             f"lost the warehouse connection while loading {source.source_name}: "
@@ -158,7 +162,11 @@ class _JsonbMarker:
 
 def _lock_entity(conn: psycopg.Connection[Any], entity: Entity) -> None:
     """One load per entity at a time: a second one waits here until the first commits."""
-    conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"forge.raw.{entity.name}",))
+    key = f"forge.raw.{entity.name}"
+    row = conn.execute("select pg_try_advisory_xact_lock(hashtext(%s))", (key,)).fetchone()
+    if row is None or not row[0]:
+        logger.warning("another load of %s is running; waiting for it to finish", entity.name)
+        conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (key,))
 
 
 def _chunks(records: Iterable[InputRecord], size: int) -> Iterator[list[InputRecord]]:

@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     # a batch whose share of rejected lines passes this fails the run (its rows are kept)
     reject_rate_threshold: float = Field(default=0.05, ge=0, le=1)
     schedule_timezone: str = "UTC"
+    # the DataForge API: bearer token, page size, per-request timeout, retries of a request
+    dataforge_token: SecretStr | None = None
+    api_page_size: int = Field(default=500, gt=0, le=10_000)
+    api_timeout_seconds: float = Field(default=10.0, gt=0)
+    api_max_attempts: int = Field(default=5, ge=1)
+    # the source database: how far back each incremental extract re-reads, for late commits
+    source_overlap_seconds: int = Field(default=600, ge=0)
+    source_overlap_ids: int = Field(default=1000, ge=0)
     # reference time of the marts' relative windows; None means each build's start
     as_of: dt.datetime | None = None
 

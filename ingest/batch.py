@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
-import msgspec
+import orjson
 import psycopg
 from psycopg import sql
-from psycopg.adapt import Dumper
-from psycopg.copy import QueuedLibpqWriter
-from psycopg.pq import Format
-from psycopg.types import TypeInfo
+from psycopg.copy import Copy, QueuedLibpqWriter
 
 from ingest.common.db import first_line
 from ingest.common.exceptions import IngestError, WarehouseUnavailableError
@@ -31,13 +30,15 @@ from ingest.contract.validate import Accepted, RecordValidator, Rejected
 
 logger = logging.getLogger(__name__)
 
-_encode_json = msgspec.json.Encoder().encode
-
+MAX_REASONS = 100
+OTHER_REASONS = "(other reasons)"
 LOADER_COLUMNS = ("_load_id", "_line_number", "_record_hash", "_extra")
-LOADER_TYPES = ("text", "int8", "bytea", "jsonb")
+LOADER_TYPES = ("text", "int8", "bytea", "bytea")
 REJECT_COLUMNS = ("batch_id", "entity", "source_name", "line_number", "reason", "raw_record")
 REJECT_TYPES = ("text", "text", "text", "int8", "text", "text")
-# binary COPY needs each column's wire type; varchar columns take text's
+# Binary COPY needs each column's wire type; varchar columns take text's. JSON objects arrive
+# already in jsonb's binary form (see validate.Accepted), so psycopg passes them through as
+# bytes: a binary COPY row carries no type oids, and the server reads them with jsonb's input.
 COPY_TYPES = {
     Kind.SMALLINT: "int2",
     Kind.INTEGER: "int4",
@@ -49,12 +50,11 @@ COPY_TYPES = {
     Kind.TIMESTAMP: "timestamptz",
     Kind.TEXT: "text",
     Kind.TEXT_ARRAY: "text[]",
-    Kind.JSON_OBJECT: "jsonb",
+    Kind.JSON_OBJECT: "bytea",
 }
 
 
-@dataclass(frozen=True, slots=True)
-class InputRecord:
+class InputRecord(NamedTuple):
     """One input line (or source row) after validation; `raw` is kept only for rejects."""
 
     line_number: int
@@ -88,18 +88,21 @@ class BatchResult:
     error: str | None = None
     reject_reasons: dict[str, int] = field(default_factory=dict)
 
+    def note_reject(self, reason: str) -> None:
+        """Count a reject and its reason (distinct reasons are capped: they can carry values)."""
+        self.rows_rejected += 1
+        if reason in self.reject_reasons or len(self.reject_reasons) < MAX_REASONS:
+            self.reject_reasons[reason] = self.reject_reasons.get(reason, 0) + 1
+        else:
+            self.reject_reasons[OTHER_REASONS] = self.reject_reasons.get(OTHER_REASONS, 0) + 1
+
+    def note_new_fields(self, extra: dict[str, Any]) -> None:
+        if len(self.new_fields) < MAX_REASONS:
+            self.new_fields.update(extra)
+
     @property
     def balanced(self) -> bool:
         return self.lines_read == self.rows_loaded + self.rows_rejected + self.duplicates_skipped
-
-
-class _JsonbDumper(Dumper):
-    """jsonb in binary: a version byte, then the JSON text (msgspec encodes Raw values as-is)."""
-
-    format = Format.BINARY
-
-    def dump(self, obj: Any) -> bytes:
-        return b"\x01" + _encode_json(obj)
 
 
 def new_batch_id() -> str:
@@ -116,23 +119,43 @@ def load_batch(
     chunk_rows: int = 20_000,
     on_chunk: Callable[[BatchResult], None] | None = None,
     before_commit: Callable[[psycopg.Connection[Any], BatchResult], None] | None = None,
+    reread: Callable[[], Iterable[InputRecord]] | None = None,
 ) -> BatchResult:
     """Load a batch in one transaction; on failure nothing of it stays but a 'failed' audit row.
 
     `records` may raise IngestError or OSError (a truncated gzip, say): the batch then fails as
     a whole and the error says why. `before_commit` runs inside the transaction after the last
-    chunk (an extract advances its watermark there, so both commit together).
+    record (an extract advances its watermark there, so both commit together).
+
+    A source that can read its records again (`reread`, e.g. a file) is first loaded in one
+    streaming COPY, which Postgres consumes while we parse; a duplicate (the raw table's unique
+    record-hash index refuses it) rolls that attempt back and the batch is loaded again chunk by
+    chunk, each chunk checked against what raw holds. Other sources go chunk by chunk at once.
     """
-    result = BatchResult(new_batch_id(), source.entity.name, source.source_name)
+    batch_id = new_batch_id()
+    result = BatchResult(batch_id, source.entity.name, source.source_name)
     started_at = dt.datetime.now(dt.UTC)
-    _register_jsonb_dumper(conn)
+    target = _RawTarget(source, validator)
     try:
         with conn.transaction():
             _lock_entity(conn, source.entity)
-            for chunk in _chunks(records, chunk_rows):
-                _load_chunk(conn, source, validator, chunk, result)
-                if on_chunk is not None:
-                    on_chunk(result)
+            streamed = False
+            if reread is not None:
+                try:
+                    with conn.transaction():
+                        _load_streaming(conn, target, records, result, on_chunk, chunk_rows)
+                    streamed = True
+                except psycopg.errors.UniqueViolation:
+                    logger.info(
+                        "%s holds duplicates; loading it chunk by chunk", source.source_name
+                    )
+                    result = BatchResult(batch_id, source.entity.name, source.source_name)
+                    records = reread()
+            if not streamed:
+                for chunk in _chunks(records, chunk_rows):
+                    _load_chunk(conn, target, chunk, result)
+                    if on_chunk is not None:
+                        on_chunk(result)
             _write_audit(conn, source, result, started_at)
             if before_commit is not None:
                 before_commit(conn, result)
@@ -149,15 +172,62 @@ def load_batch(
     return result
 
 
-def _register_jsonb_dumper(conn: psycopg.Connection[Any]) -> None:
-    info = TypeInfo.fetch(conn, "jsonb")
-    assert info is not None
-    dumper = type("JsonbRawDumper", (_JsonbDumper,), {"oid": info.oid})
-    conn.adapters.register_dumper(_JsonbMarker, dumper)
+class _RawTarget:
+    """The raw table of a batch: its COPY statement and wire types, and the reject rows."""
+
+    def __init__(self, source: BatchSource, validator: RecordValidator) -> None:
+        kinds = {field.name: field.kind for field in source.entity.fields}
+        self.source = source
+        self.table = sql.Identifier("raw", source.entity.name)
+        self.columns = (*validator.columns, *LOADER_COLUMNS)
+        self.types = (*(COPY_TYPES[kinds[name]] for name in validator.columns), *LOADER_TYPES)
+
+    def reject_row(self, batch_id: str, record: InputRecord, reason: str) -> tuple[Any, ...]:
+        raw = printable(record.raw) if record.raw is not None else None
+        source = self.source
+        return (batch_id, source.entity.name, source.source_name, record.line_number, reason, raw)
 
 
-class _JsonbMarker:
-    """Registering the dumper under a private type makes it the one binary COPY picks by oid."""
+def _load_streaming(
+    conn: psycopg.Connection[Any],
+    target: _RawTarget,
+    records: Iterable[InputRecord],
+    result: BatchResult,
+    on_chunk: Callable[[BatchResult], None] | None,
+    progress_every: int,
+) -> None:
+    """Every accepted record in one COPY; rejects wait in a temporary file until it closes."""
+    batch_id = result.batch_id
+    with tempfile.TemporaryFile() as spool:
+        with _copy_into(conn, target.table, target.columns, target.types) as copy:
+            write_row = copy.write_row
+            for record in records:
+                result.lines_read += 1
+                outcome = record.outcome
+                if isinstance(outcome, Accepted):
+                    write_row(
+                        (
+                            *outcome.values,
+                            batch_id,
+                            record.line_number,
+                            outcome.record_hash,
+                            _jsonb(outcome.extra),
+                        )
+                    )
+                    result.rows_loaded += 1
+                    if outcome.extra:
+                        result.note_new_fields(outcome.extra)
+                else:
+                    reason = printable(outcome.reason)
+                    spool.write(orjson.dumps(target.reject_row(batch_id, record, reason)) + b"\n")
+                    result.note_reject(outcome.reason)
+                if on_chunk is not None and result.lines_read % progress_every == 0:
+                    on_chunk(result)
+        spool.seek(0)
+        rejects = (tuple(orjson.loads(line)) for line in spool)
+        _copy(conn, sql.Identifier("audit", "rejects"), REJECT_COLUMNS, REJECT_TYPES, rejects)
+    if on_chunk is not None:
+        on_chunk(result)
 
 
 def _lock_entity(conn: psycopg.Connection[Any], entity: Entity) -> None:
@@ -177,48 +247,39 @@ def _chunks(records: Iterable[InputRecord], size: int) -> Iterator[list[InputRec
 
 def _load_chunk(
     conn: psycopg.Connection[Any],
-    source: BatchSource,
-    validator: RecordValidator,
+    target: _RawTarget,
     chunk: list[InputRecord],
     result: BatchResult,
 ) -> None:
+    """A chunk checked against raw (earlier chunks of this batch included) before its COPY."""
     fresh: dict[bytes, tuple[int, Accepted]] = {}
     rejects: list[tuple[Any, ...]] = []
     for record in chunk:
         outcome = record.outcome
         if isinstance(outcome, Rejected):
-            rejects.append(
-                (
-                    result.batch_id,
-                    source.entity.name,
-                    source.source_name,
-                    record.line_number,
-                    printable(outcome.reason),
-                    printable(record.raw) if record.raw is not None else None,
-                )
-            )
-            result.reject_reasons[outcome.reason] = result.reject_reasons.get(outcome.reason, 0) + 1
+            rejects.append(target.reject_row(result.batch_id, record, printable(outcome.reason)))
+            result.note_reject(outcome.reason)
         elif outcome.record_hash in fresh:
             result.duplicates_skipped += 1
         else:
             fresh[outcome.record_hash] = (record.line_number, outcome)
             if outcome.extra:
-                result.new_fields.update(outcome.extra)
-    stored = _already_stored(conn, source.entity, list(fresh))
+                result.note_new_fields(outcome.extra)
+    stored = _already_stored(conn, target.source.entity, list(fresh))
     rows = [
-        (*accepted.values, result.batch_id, line_number, record_hash, accepted.extra)
+        (*accepted.values, result.batch_id, line_number, record_hash, _jsonb(accepted.extra))
         for record_hash, (line_number, accepted) in fresh.items()
         if record_hash not in stored
     ]
-    fields = {field.name: field for field in source.entity.fields}
-    raw_types = [COPY_TYPES[fields[name].kind] for name in validator.columns]
-    raw_table = sql.Identifier("raw", source.entity.name)
-    _copy(conn, raw_table, (*validator.columns, *LOADER_COLUMNS), (*raw_types, *LOADER_TYPES), rows)
+    _copy(conn, target.table, target.columns, target.types, rows)
     _copy(conn, sql.Identifier("audit", "rejects"), REJECT_COLUMNS, REJECT_TYPES, rejects)
     result.lines_read += len(chunk)
     result.rows_loaded += len(rows)
-    result.rows_rejected += len(rejects)
     result.duplicates_skipped += len(stored)
+
+
+def _jsonb(value: dict[str, Any] | None) -> bytes | None:
+    return None if value is None else b"\x01" + orjson.dumps(value)
 
 
 def _already_stored(
@@ -232,22 +293,31 @@ def _already_stored(
     return {bytes(row[0]) for row in conn.cursor().execute(query, (hashes,), binary=True)}
 
 
-def _copy(
+@contextmanager
+def _copy_into(
     conn: psycopg.Connection[Any],
     table: sql.Identifier,
     columns: tuple[str, ...],
     types: tuple[str, ...],
-    rows: list[tuple[Any, ...]],
-) -> None:
+) -> Iterator[Copy]:
     """Binary COPY: values are formatted in C; a writer thread sends while we format."""
-    if not rows:
-        return
     statement = sql.SQL("copy {} ({}) from stdin (format binary)").format(
         table, sql.SQL(", ").join(map(sql.Identifier, columns))
     )
     cursor = conn.cursor()
     with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
         copy.set_types(list(types))
+        yield copy
+
+
+def _copy(
+    conn: psycopg.Connection[Any],
+    table: sql.Identifier,
+    columns: tuple[str, ...],
+    types: tuple[str, ...],
+    rows: Iterable[tuple[Any, ...]],
+) -> None:
+    with _copy_into(conn, table, columns, types) as copy:
         for row in rows:
             copy.write_row(row)
 

@@ -100,7 +100,12 @@ def load_file(
         return FileOutcome(file, None, already_loaded_by=previous)
     source = BatchSource(file.entity, "files", str(path), digest)
     batch = load_batch(
-        conn, source, read_file(path, validator), validator=validator, chunk_rows=chunk_rows
+        conn,
+        source,
+        read_file(path, validator),
+        validator=validator,
+        chunk_rows=chunk_rows,
+        reread=lambda: read_file(path, validator),
     )
     return FileOutcome(file, batch)
 

@@ -1,0 +1,194 @@
+"""Benchmark: landing-file ingest against the limit, psql \\copy of the same rows.
+
+Run on demand (not a test):
+
+    .venv/bin/python bench/ingest.py                      # 1M events
+    .venv/bin/python bench/ingest.py --rows 1000000 --rows 5000000
+
+For each N it writes N orchestration_events as JSONL (and the same rows as CSV), then in one
+run measures (a) `psql \\copy` of the CSV into raw.orchestration_events, the limit, and (b)
+`forge-warehouse ingest files` end to end (validation, duplicate check, COPY, audit), and
+prints rows/s of both, the ratio b/a and the peak RSS of (b). Both load into the same empty
+table with the same indexes, in a database of their own (embedded Postgres unless
+WAREHOUSE_DSN is set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ingest.common import embedded  # noqa: E402
+from ingest.common.migrations import migrate  # noqa: E402
+from ingest.common.settings import get_settings  # noqa: E402
+
+COLUMNS = (
+    "id",
+    "session_id",
+    "event_type",
+    "event_category",
+    "phase",
+    "command",
+    "parameters",
+    "result",
+    "timestamp",
+    "duration_ms",
+    "user_identifier",
+    "session_version",
+    "error_details",
+    "metadata",
+)
+EVENT_TYPES = ("command_executed", "user_action", "error_occurred", "phase_started")
+PHASES = ("planning", "analysis", "implementation", "testing", "cleaning")
+
+
+def write_events(directory: Path, rows: int, seed: int = 1) -> tuple[Path, Path]:
+    """N events as a landing file, and the same rows as CSV with the loader columns."""
+    rng = random.Random(seed)
+    landing = directory / "landing" / "orchestration_events"
+    landing.mkdir(parents=True)
+    jsonl_path = landing / "0001-events.jsonl"
+    csv_path = directory / "events.csv"
+    with jsonl_path.open("wb") as jsonl, csv_path.open("w", newline="") as plain:
+        writer = csv.writer(plain)
+        for event_id in range(1, rows + 1):
+            failed = rng.random() < 0.05
+            record = {
+                "id": event_id,
+                "session_id": rng.randint(1, max(rows // 15, 1)),
+                "event_type": "error_occurred" if failed else rng.choice(EVENT_TYPES),
+                "event_category": "error" if failed else rng.choice(("cli", "user", "system")),
+                "phase": rng.choice(PHASES),
+                "command": f"forge run --step {rng.randint(1, 40)}",
+                "parameters": {"verbose": rng.random() < 0.3, "retries": rng.randint(0, 3)},
+                "result": "failure" if failed else "success",
+                "timestamp": f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T"
+                f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00Z",
+                "duration_ms": rng.randint(5, 60_000),
+                "user_identifier": f"dev-{rng.randint(1, 200)}",
+                "session_version": 1,
+                "error_details": "exit code 1" if failed else None,
+                "metadata": {"host": f"runner-{rng.randint(1, 9)}"},
+            }
+            line = orjson.dumps(record)
+            jsonl.write(line + b"\n")
+            writer.writerow(
+                [
+                    *(
+                        orjson.dumps(record[name]).decode()
+                        if isinstance(record[name], dict)
+                        else ("" if record[name] is None else record[name])
+                        for name in COLUMNS
+                    ),
+                    "bench",
+                    event_id,
+                    "\\x" + hashlib.md5(line).hexdigest(),
+                ]
+            )
+    return jsonl_path.parent.parent, csv_path
+
+
+def bench_database() -> tuple[str, str]:
+    """A fresh, migrated database for the benchmark; returns (its DSN, an admin DSN)."""
+    settings = get_settings()
+    admin = (
+        settings.warehouse_dsn.get_secret_value()
+        if settings.warehouse_dsn
+        else embedded.start(settings.pgdata, "postgres")
+    )
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("drop database if exists forge_bench with (force)")
+        conn.execute("create database forge_bench")
+    dsn = make_conninfo(admin, dbname="forge_bench")
+    migrate(dsn, settings.migrations_dir)
+    return dsn, admin
+
+
+def empty_tables(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("truncate raw.orchestration_events, audit.loads, audit.rejects")
+        conn.execute("checkpoint")
+
+
+def copy_limit(dsn: str, csv_path: Path) -> float:
+    """Seconds for psql \\copy of the CSV: the rate Postgres itself takes these rows at."""
+    from pgserver._commands import POSTGRES_BIN_PATH  # the psql that ships with the server
+
+    psql = POSTGRES_BIN_PATH / "psql"
+    columns = ", ".join((*COLUMNS, "_load_id", "_line_number", "_record_hash"))
+    command = f"\\copy raw.orchestration_events ({columns}) from '{csv_path}' with (format csv)"
+    started = time.perf_counter()
+    subprocess.run([str(psql), dsn, "-q", "-c", command], check=True)
+    return time.perf_counter() - started
+
+
+def ingest_files(dsn: str, landing: Path) -> tuple[float, int]:
+    """Seconds and peak RSS (KiB) of `forge-warehouse ingest files` end to end."""
+    env = {**os.environ, "WAREHOUSE_DSN": dsn}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ingest", "ingest", "files", str(landing)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"forge-warehouse ingest files failed (status {status})")
+    return seconds, usage.ru_maxrss
+
+
+def loaded_rows(dsn: str) -> int:
+    with psycopg.connect(dsn) as conn:
+        query = sql.SQL("select count(*) from raw.orchestration_events")
+        row = conn.execute(query).fetchone()
+    return int(row[0]) if row else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, action="append", help="events per run (repeatable)")
+    args = parser.parse_args()
+    sizes = args.rows or [1_000_000]
+    dsn, admin = bench_database()
+    print(f"{'rows':>10} {'copy rows/s':>12} {'ingest rows/s':>14} {'ratio':>6} {'peak RSS':>9}")
+    try:
+        for rows in sizes:
+            with tempfile.TemporaryDirectory(dir=ROOT / ".warehouse") as scratch:
+                landing, csv_path = write_events(Path(scratch), rows)
+                empty_tables(dsn)
+                copy_seconds = copy_limit(dsn, csv_path)
+                assert loaded_rows(dsn) == rows
+                empty_tables(dsn)
+                ingest_seconds, peak_kib = ingest_files(dsn, landing)
+                assert loaded_rows(dsn) == rows
+            copy_rate = rows / copy_seconds
+            ingest_rate = rows / ingest_seconds
+            print(
+                f"{rows:>10} {copy_rate:>12,.0f} {ingest_rate:>14,.0f} "
+                f"{ingest_rate / copy_rate:>6.2f} {peak_kib / 1024:>7.0f}MB"
+            )
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute("drop database if exists forge_bench with (force)")
+
+
+if __name__ == "__main__":
+    main()

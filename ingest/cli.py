@@ -8,13 +8,15 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
+from ingest.batch import BatchResult
+from ingest.budget import over_budget
 from ingest.common import embedded
 from ingest.common.db import connect, describe, parse_dsn
 from ingest.common.exceptions import ForgeError
@@ -22,8 +24,10 @@ from ingest.common.logging import configure_logging
 from ingest.common.migrations import applied_versions
 from ingest.common.settings import get_settings
 from ingest.common.warehouse import prepare
-from ingest.sources.files.load import FileOutcome, load_landing
-from ingest.summary import file_line, print_ingest_summary, print_refresh_summary
+from ingest.contract.entities import ENTITIES
+from ingest.progress import LoadProgress
+from ingest.sources.files.load import load_landing
+from ingest.summary import batch_line, file_line, print_ingest_summary, print_refresh_summary
 from ingest.transform import run_dbt_build, run_nightly_refresh
 
 logger = logging.getLogger(__name__)
@@ -124,6 +128,13 @@ def generate(
     dirty_rate: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Share of bad and duplicate records.")
     ] = 0.0,
+    source_dsn: Annotated[
+        str | None,
+        typer.Option(
+            "--source-dsn",
+            help="Also create the seeds' tables in this Postgres and fill them with the data.",
+        ),
+    ] = None,
 ) -> None:
     """Write deterministic synthetic source data as landing files for all six entities."""
     from ingest.synthetic.generate import generate as write_landing_files
@@ -131,6 +142,14 @@ def generate(
     manifest = write_landing_files(out, sessions=sessions, seed=seed, dirty_rate=dirty_rate)
     console.print(f"wrote landing files for {sessions} sessions to {out}")
     logger.debug("manifest: %s", manifest)
+    if source_dsn is not None:
+        from ingest.sources.postgres.seed import seed_source
+
+        written = seed_source(source_dsn, out)
+        console.print(
+            "source database filled: "
+            + ", ".join(f"{name} {rows}" for name, rows in written.items())
+        )
 
 
 @ingest_app.command("files")
@@ -142,14 +161,92 @@ def ingest_files(
     settings = get_settings()
     dsn = prepare(settings)
     started = time.monotonic()
-    with connect(dsn) as conn:
+    with connect(dsn) as conn, LoadProgress(console) as progress:
         outcomes = load_landing(
-            conn, directory, chunk_rows=settings.chunk_rows, on_file=_print_file_line
+            conn,
+            directory,
+            chunk_rows=settings.chunk_rows,
+            on_file=lambda outcome: console.print(file_line(outcome), soft_wrap=True),
+            progress=progress,
         )
-    print_ingest_summary(console, outcomes, time.monotonic() - started)
-    if any(
-        outcome.batch is not None and outcome.batch.status != "succeeded" for outcome in outcomes
-    ):
+    batches = [outcome.batch for outcome in outcomes if outcome.batch is not None]
+    _finish_ingest(batches, time.monotonic() - started, skipped=len(outcomes) - len(batches))
+
+
+@ingest_app.command("postgres")
+@_clear_errors
+def ingest_postgres_command(
+    source_dsn: Annotated[
+        str, typer.Option("--source-dsn", help="libpq URI of the operational Postgres.")
+    ],
+    entity: Annotated[
+        list[str] | None, typer.Option(help="Only this entity (repeatable); default: all six.")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Read whole tables, ignoring the watermarks.")
+    ] = False,
+) -> None:
+    """Extract new and changed rows from the source database, incrementally (watermarks)."""
+    from ingest.sources.postgres.extract import ingest_postgres
+
+    settings = get_settings()
+    dsn = prepare(settings)
+    started = time.monotonic()
+    with connect(dsn) as conn:
+        batches = ingest_postgres(
+            conn,
+            source_dsn,
+            settings=settings,
+            entities=_entities(entity, ENTITIES),
+            on_batch=lambda batch: console.print(batch_line(batch, batch.entity)),
+            full=full,
+        )
+    _finish_ingest(batches, time.monotonic() - started)
+
+
+@ingest_app.command("api")
+@_clear_errors
+def ingest_api_command(
+    base_url: Annotated[str, typer.Option("--base-url", help="DataForge base URL.")],
+    entity: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this entity (repeatable): project_outcomes, user_feedback."),
+    ] = None,
+) -> None:
+    """Pull /api/outcomes and /api/feedback page by page; resumes at the last committed page."""
+    from ingest.sources.api.extract import ENDPOINTS, ingest_api
+
+    settings = get_settings()
+    dsn = prepare(settings)
+    started = time.monotonic()
+    with connect(dsn) as conn:
+        batches = ingest_api(
+            conn,
+            base_url,
+            settings=settings,
+            entities=_entities(entity, ENDPOINTS),
+            on_batch=lambda batch: console.print(batch_line(batch, batch.entity)),
+        )
+    _finish_ingest(batches, time.monotonic() - started)
+
+
+def _entities(chosen: list[str] | None, known: Mapping[str, object]) -> tuple[str, ...]:
+    unknown = sorted(set(chosen or ()) - set(known))
+    if unknown:
+        raise ForgeError(f"unknown entity {', '.join(unknown)}; expected one of {', '.join(known)}")
+    return tuple(chosen) if chosen else tuple(known)
+
+
+def _finish_ingest(batches: list[BatchResult], seconds: float, *, skipped: int = 0) -> None:
+    """The per-entity summary; exit 1 when a batch failed or the error budget was passed."""
+    print_ingest_summary(console, batches, seconds, skipped=skipped)
+    failed = [batch for batch in batches if batch.status != "succeeded"]
+    breaches = over_budget(batches, get_settings().reject_rate_threshold)
+    for message in breaches:
+        console.print(f"[red]error budget:[/red] {message}", soft_wrap=True)
+    if failed:
+        console.print(f"[red]{len(failed)} batch(es) failed[/red]; nothing of them was kept")
+    if failed or breaches:
         raise typer.Exit(1)
 
 
@@ -219,10 +316,6 @@ def _external_dsn() -> str:
     settings = get_settings()
     assert settings.warehouse_dsn is not None
     return settings.warehouse_dsn.get_secret_value()
-
-
-def _print_file_line(outcome: FileOutcome) -> None:
-    console.print(file_line(outcome), soft_wrap=True)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 
+from ingest.batch import BatchResult
 from ingest.common.db import connect
 from ingest.common.settings import Settings
 from ingest.contract.entities import ENTITIES
@@ -24,9 +25,13 @@ TOP_REASONS = 3
 def file_line(outcome: FileOutcome) -> str:
     """`entity/file: read N = loaded + rejected + duplicates`, or why it loaded nothing."""
     name = f"{outcome.file.entity.name}/{outcome.file.path.name}"
-    batch = outcome.batch
-    if batch is None:
+    if outcome.batch is None:
         return f"{name}: already loaded (batch {outcome.already_loaded_by}), skipped"
+    return batch_line(outcome.batch, name)
+
+
+def batch_line(batch: BatchResult, name: str) -> str:
+    """One batch's counts identity, its new fields, or why it kept nothing."""
     if batch.status != "succeeded":
         return f"{name}: FAILED, nothing kept: {batch.error}"
     line = (
@@ -38,27 +43,31 @@ def file_line(outcome: FileOutcome) -> str:
     return line
 
 
-def print_ingest_summary(console: Console, outcomes: list[FileOutcome], seconds: float) -> None:
-    """Per-entity totals of one `ingest files` run and its top reject reasons."""
-    table = Table(title=f"ingest: {len(outcomes)} files in {seconds:.1f} s", title_justify="left")
-    for column in ("entity", "files", "read", "loaded", "rejected", "duplicates", "failed"):
+def print_ingest_summary(
+    console: Console, batches: list[BatchResult], seconds: float, *, skipped: int = 0
+) -> None:
+    """Per-entity totals of one ingest run and its top reject reasons."""
+    title = f"ingest: {len(batches)} batches in {seconds:.1f} s"
+    if skipped:
+        title += f" ({skipped} files loaded before, skipped)"
+    table = Table(title=title, title_justify="left")
+    for column in ("entity", "batches", "read", "loaded", "rejected", "duplicates", "failed"):
         table.add_column(column, justify="left" if column == "entity" else "right")
     reasons: Counter[str] = Counter()
     for name in ENTITIES:
-        mine = [outcome for outcome in outcomes if outcome.file.entity.name == name]
+        mine = [batch for batch in batches if batch.entity == name]
         if not mine:
             continue
-        batches = [outcome.batch for outcome in mine if outcome.batch is not None]
-        for batch in batches:
+        for batch in mine:
             reasons.update(batch.reject_reasons)
         table.add_row(
             name,
             str(len(mine)),
             *(
-                str(sum(getattr(batch, count) for batch in batches))
+                str(sum(getattr(batch, count) for batch in mine))
                 for count in ("lines_read", "rows_loaded", "rows_rejected", "duplicates_skipped")
             ),
-            str(sum(batch.status != "succeeded" for batch in batches)),
+            str(sum(batch.status != "succeeded" for batch in mine)),
         )
     console.print(table)
     for reason, count in reasons.most_common(TOP_REASONS):

@@ -15,6 +15,7 @@ from ingest.batch import BatchResult, BatchSource, load_batch
 from ingest.common.exceptions import LandingError
 from ingest.contract.entities import ENTITIES, Entity
 from ingest.contract.validate import RecordValidator
+from ingest.progress import LoadProgress
 from ingest.sources.files.read import SUFFIXES, is_landing_file, read_file
 
 logger = logging.getLogger(__name__)
@@ -71,13 +72,16 @@ def load_landing(
     entities: tuple[str, ...] | None = None,
     chunk_rows: int = 20_000,
     on_file: Callable[[FileOutcome], None] | None = None,
+    progress: LoadProgress | None = None,
 ) -> list[FileOutcome]:
     """Load every landing file not loaded before; a bad file fails alone, the others still load."""
     outcomes = []
     validators: dict[str, RecordValidator] = {}
     for file in discover(landing, entities):
         validator = validators.setdefault(file.entity.name, RecordValidator(file.entity))
-        outcome = load_file(conn, file, validator, chunk_rows=chunk_rows)
+        if progress is not None:
+            progress.start(f"{file.entity.name}/{file.path.name}")
+        outcome = load_file(conn, file, validator, chunk_rows=chunk_rows, progress=progress)
         outcomes.append(outcome)
         if on_file is not None:
             on_file(outcome)
@@ -90,6 +94,7 @@ def load_file(
     validator: RecordValidator,
     *,
     chunk_rows: int = 20_000,
+    progress: LoadProgress | None = None,
 ) -> FileOutcome:
     """One file, one batch; a file already loaded (same name and content) loads nothing."""
     path = file.path.resolve()
@@ -106,6 +111,7 @@ def load_file(
         validator=validator,
         chunk_rows=chunk_rows,
         reread=lambda: read_file(path, validator),
+        on_chunk=progress.update if progress is not None else None,
     )
     return FileOutcome(file, batch)
 

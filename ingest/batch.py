@@ -70,6 +70,8 @@ class BatchSource:
     source: str
     source_name: str
     content_sha256: str | None = None
+    # a CSV file's header: its rejects (kept as CSV text) can then be replayed field by field
+    csv_header: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -329,8 +331,9 @@ def _write_audit(
         """
         insert into audit.loads (
             batch_id, entity, source, source_name, content_sha256, lines_read, rows_loaded,
-            rows_rejected, duplicates_skipped, new_fields, started_at, finished_at, status, error
-        ) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, clock_timestamp(), %s, %s)
+            rows_rejected, duplicates_skipped, new_fields, started_at, finished_at, status, error,
+            csv_header
+        ) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, clock_timestamp(), %s, %s, %s)
         """,
         (
             result.batch_id,
@@ -346,6 +349,7 @@ def _write_audit(
             started_at,
             result.status,
             result.error,
+            list(source.csv_header) if source.csv_header is not None else None,
         ),
     )
 

@@ -26,6 +26,7 @@ from ingest.common.settings import get_settings
 from ingest.common.warehouse import prepare
 from ingest.contract.entities import ENTITIES
 from ingest.progress import LoadProgress
+from ingest.rejects import recent_rejects, replay_rejects
 from ingest.sources.files.load import load_landing
 from ingest.summary import batch_line, file_line, print_ingest_summary, print_refresh_summary
 from ingest.transform import run_dbt_build, run_nightly_refresh
@@ -44,8 +45,13 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The warehouse database: the embedded Postgres or WAREHOUSE_DSN.")
 ingest_app = typer.Typer(help="Load raw records into the warehouse.")
+rejects_app = typer.Typer(
+    help="Rejected records: recent ones by reason, and replaying them after a fix.",
+    invoke_without_command=True,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(ingest_app, name="ingest")
+app.add_typer(rejects_app, name="rejects")
 
 
 def _clear_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -248,6 +254,63 @@ def _finish_ingest(batches: list[BatchResult], seconds: float, *, skipped: int =
         console.print(f"[red]{len(failed)} batch(es) failed[/red]; nothing of them was kept")
     if failed or breaches:
         raise typer.Exit(1)
+
+
+@rejects_app.callback()
+@_clear_errors
+def rejects(
+    context: typer.Context,
+    entity: Annotated[str | None, typer.Option(help="Only this entity.")] = None,
+    days: Annotated[int, typer.Option(min=1, help="How far back to look.")] = 7,
+    limit: Annotated[int, typer.Option(min=1, help="Reasons to show.")] = 20,
+) -> None:
+    """List recent rejects by entity and reason, most frequent first."""
+    if context.invoked_subcommand is not None:
+        return
+    if entity is not None:
+        _entities([entity], ENTITIES)
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    with connect(prepare(get_settings())) as conn:
+        groups = recent_rejects(conn, since=since, entity=entity, limit=limit)
+    if not groups:
+        console.print(f"no rejects in the last {days} days")
+        return
+    console.print(f"rejects in the last {days} days, by entity and reason:")
+    for group in groups:
+        console.print(f"{group.count:>8}  {group.entity}: {group.reason}", soft_wrap=True)
+        console.print(
+            f"          last {group.last_seen:%Y-%m-%d %H:%M}, e.g. {group.example}",
+            soft_wrap=True,
+        )
+
+
+@rejects_app.command("replay")
+@_clear_errors
+def rejects_replay(
+    entity: Annotated[str | None, typer.Option(help="Only this entity.")] = None,
+    batch: Annotated[str | None, typer.Option(help="Only the rejects of this batch id.")] = None,
+    again: Annotated[
+        bool, typer.Option("--again", help="Also replay rejects a replay rejected again.")
+    ] = False,
+) -> None:
+    """Validate rejects again with the current contract and load those that now pass."""
+    if entity is not None:
+        _entities([entity], ENTITIES)
+    settings = get_settings()
+    with connect(prepare(settings)) as conn:
+        outcomes = replay_rejects(
+            conn, entity=entity, batch_id=batch, again=again, chunk_rows=settings.chunk_rows
+        )
+    if not outcomes:
+        console.print("nothing to replay")
+    for outcome in outcomes:
+        if outcome.batch is not None and outcome.batch.status != "succeeded":
+            console.print(f"[red]{outcome.entity}: replay failed[/red]: {outcome.batch.error}")
+            raise typer.Exit(1)
+        console.print(
+            f"{outcome.entity}: replayed {outcome.replayed} = loaded {outcome.loaded} "
+            f"+ duplicates {outcome.duplicates} + rejected again {outcome.rejected_again}"
+        )
 
 
 @app.command()

@@ -16,7 +16,7 @@ from ingest.common.exceptions import LandingError
 from ingest.contract.entities import ENTITIES, Entity
 from ingest.contract.validate import RecordValidator
 from ingest.progress import LoadProgress
-from ingest.sources.files.read import SUFFIXES, is_landing_file, read_file
+from ingest.sources.files.read import SUFFIXES, is_landing_file, read_csv_header, read_file
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def load_file(
     if previous is not None:
         logger.debug("%s was loaded before by batch %s; skipped", path, previous)
         return FileOutcome(file, None, already_loaded_by=previous)
-    source = BatchSource(file.entity, "files", str(path), digest)
+    source = BatchSource(file.entity, "files", str(path), digest, read_csv_header(path))
     batch = load_batch(
         conn,
         source,

@@ -38,6 +38,18 @@ def read_file(path: Path, validator: RecordValidator) -> Iterator[InputRecord]:
         raise IngestError(f"{path}: {error}") from None
 
 
+def read_csv_header(path: Path) -> tuple[str, ...] | None:
+    """The field names of a CSV landing file (None for JSONL or an unreadable header)."""
+    if not path.name.endswith((".csv", ".csv.gz")):
+        return None
+    try:
+        with _open(path) as stream:
+            text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
+            return tuple(next(csv.reader(text), []))
+    except (OSError, EOFError, zlib.error, csv.Error):
+        return None
+
+
 def _open(path: Path) -> IO[bytes]:
     if path.name.endswith(".gz"):
         return cast(IO[bytes], gzip.open(path, "rb"))

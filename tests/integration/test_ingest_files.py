@@ -238,3 +238,23 @@ def test_cli_refuses_an_unknown_entity_folder(warehouse_dsn: str, landing: Path)
     result = _cli("ingest", "files", str(landing))
     assert result.returncode == 1
     assert "unknown entity folder 'orchestration_sesions'" in result.stdout
+
+
+def test_a_byte_order_mark_does_not_cost_the_first_record(
+    clean_warehouse: str, landing: Path
+) -> None:
+    _write_jsonl(landing / "orchestration_events" / "0001.jsonl", [record("orchestration_events")])
+    path = landing / "orchestration_events" / "0001.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    folder = landing / "project_outcomes"
+    folder.mkdir()
+    (folder / "0001.csv").write_bytes(
+        b"\xef\xbb\xbfid,project_name,project_path,pattern_id,pattern_name,files_created,"
+        b"created_at,updated_at\r\n6f1c2f8e-3c1a-4b7e-9a51-0d6b1f0c2a10,api,/p,rest-api,REST,1,"
+        b"2025-03-01T09:00:00Z,2025-03-02T09:00:00Z\r\n"
+    )
+    outcomes = _load(clean_warehouse, landing)
+    assert [(o.batch.rows_loaded, o.batch.rows_rejected) for o in outcomes if o.batch] == [
+        (1, 0),
+        (1, 0),
+    ]

@@ -15,6 +15,7 @@ from ingest.batch import InputRecord
 from ingest.common.exceptions import IngestError
 from ingest.contract.validate import RecordValidator, Rejected
 
+BOM = b"\xef\xbb\xbf"
 SUFFIXES = (".jsonl", ".jsonl.gz", ".csv", ".csv.gz")
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long prompts and outputs fit in one cell
@@ -44,7 +45,9 @@ def read_csv_header(path: Path) -> tuple[str, ...] | None:
         return None
     try:
         with _open(path) as stream:
-            text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
+            text = io.TextIOWrapper(
+                stream, encoding="utf-8-sig", errors="surrogateescape", newline=""
+            )
             return tuple(next(csv.reader(text), []))
     except (OSError, EOFError, zlib.error, csv.Error):
         return None
@@ -59,6 +62,8 @@ def _open(path: Path) -> IO[bytes]:
 def _read_jsonl(stream: IO[bytes], validator: RecordValidator) -> Iterator[InputRecord]:
     for line_number, line in enumerate(stream, start=1):
         line = line.rstrip(b"\r\n")
+        if line_number == 1 and line.startswith(BOM):
+            line = line[len(BOM) :]  # editors on Windows start UTF-8 files with a BOM
         outcome = validator.validate_json(line)
         raw = line.decode("utf-8", "backslashreplace") if isinstance(outcome, Rejected) else None
         yield InputRecord(line_number, outcome, raw)
@@ -66,7 +71,7 @@ def _read_jsonl(stream: IO[bytes], validator: RecordValidator) -> Iterator[Input
 
 def _read_csv(stream: IO[bytes], validator: RecordValidator) -> Iterator[InputRecord]:
     """A record may span physical lines inside a quoted cell; it is numbered by its first line."""
-    text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     reader = csv.reader(text, strict=True)
     try:
         header = next(reader)

@@ -14,7 +14,7 @@ DBT_SOURCES := $(shell find $(DBT_DIR) -path $(DBT_DIR)/target -prune -o \( -nam
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install demo test test-unit test-integration lint fmt dev dagster-dev dbt-build clean
+.PHONY: help install browser demo test test-unit test-integration lint fmt dev dagster-dev dbt-build clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -35,16 +35,20 @@ $(MANIFEST): .venv/.installed $(DBT_SOURCES)
 		../$(BIN)/dbt parse --profiles-dir . --quiet
 	@touch $@
 
+# The HTML report's test drives the system Chromium (never a downloaded browser).
+browser: ## Install the system Chromium the report test drives (Debian/Ubuntu, as root)
+	@command -v chromium >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
 demo: install ## Run the nightly refresh on demo data (embedded Postgres unless WAREHOUSE_DSN)
 	$(BIN)/forge-warehouse demo
 
-test: install ## Run the whole test suite (unit and integration, real Postgres, dbt, Dagster)
+test: install browser ## Run the whole test suite (unit and integration, real Postgres, dbt, Dagster)
 	$(BIN)/pytest -m "integration or not integration"
 
 test-unit: install ## Only the fast tier: no database
 	$(BIN)/pytest -m "not integration"
 
-test-integration: install ## Only the tests that need Postgres
+test-integration: install browser ## Only the tests that need Postgres
 	$(BIN)/pytest -m integration
 
 lint: install ## ruff, formatting and mypy --strict

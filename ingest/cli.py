@@ -8,13 +8,14 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from analytics.cli import bi_login_app, report, serve
 from ingest.batch import BatchResult
 from ingest.budget import over_budget
 from ingest.common import embedded
@@ -34,8 +35,6 @@ from ingest.transform import run_dbt_build, run_nightly_refresh
 logger = logging.getLogger(__name__)
 # off a terminal (CI, logs) rich would wrap at 80 columns; tables read better wider
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
-P = ParamSpec("P")
-R = TypeVar("R")
 
 app = typer.Typer(
     help="Forge warehouse: load raw records, build the marts, run the nightly refresh.",
@@ -52,22 +51,9 @@ rejects_app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(rejects_app, name="rejects")
-
-
-def _clear_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """A ForgeError ends the command with its one sentence and exit code 1, no traceback."""
-
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except ForgeError as error:
-            console.print(f"[red]error:[/red] {error}", soft_wrap=True)
-            raise typer.Exit(1) from None
-
-    wrapper.__name__ = command.__name__
-    wrapper.__doc__ = command.__doc__
-    wrapper.__wrapped__ = command  # type: ignore[attr-defined]
-    return wrapper
+app.add_typer(bi_login_app, name="bi-login")
+app.command("serve")(serve)
+app.command("report")(report)
 
 
 @app.callback()
@@ -79,7 +65,6 @@ def _main(
 
 
 @db_app.command("up")
-@_clear_errors
 def db_up() -> None:
     """Start the warehouse (embedded unless WAREHOUSE_DSN is set) and apply its schemas."""
     dsn = prepare(get_settings())
@@ -87,7 +72,6 @@ def db_up() -> None:
 
 
 @db_app.command("down")
-@_clear_errors
 def db_down() -> None:
     """Stop the embedded Postgres (a WAREHOUSE_DSN server is never stopped by us)."""
     settings = get_settings()
@@ -99,7 +83,6 @@ def db_down() -> None:
 
 
 @db_app.command("status")
-@_clear_errors
 def db_status() -> None:
     """Say which warehouse is in use, whether it answers, and the applied schema versions."""
     settings = get_settings()
@@ -119,14 +102,12 @@ def db_status() -> None:
 
 
 @db_app.command("url")
-@_clear_errors
 def db_url() -> None:
     """Print the connection URI of the warehouse (starting the embedded one if needed)."""
     typer.echo(prepare(get_settings()))
 
 
 @app.command()
-@_clear_errors
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Landing directory to write.")],
     sessions: Annotated[int, typer.Option(min=1, help="Orchestration sessions to make.")] = 300,
@@ -159,7 +140,6 @@ def generate(
 
 
 @ingest_app.command("files")
-@_clear_errors
 def ingest_files(
     directory: Annotated[Path, typer.Argument(help="Landing directory: <dir>/<entity>/<files>.")],
 ) -> None:
@@ -180,7 +160,6 @@ def ingest_files(
 
 
 @ingest_app.command("postgres")
-@_clear_errors
 def ingest_postgres_command(
     source_dsn: Annotated[
         str, typer.Option("--source-dsn", help="libpq URI of the operational Postgres.")
@@ -211,7 +190,6 @@ def ingest_postgres_command(
 
 
 @ingest_app.command("api")
-@_clear_errors
 def ingest_api_command(
     base_url: Annotated[str, typer.Option("--base-url", help="DataForge base URL.")],
     entity: Annotated[
@@ -257,7 +235,6 @@ def _finish_ingest(batches: list[BatchResult], seconds: float, *, skipped: int =
 
 
 @rejects_app.callback()
-@_clear_errors
 def rejects(
     context: typer.Context,
     entity: Annotated[str | None, typer.Option(help="Only this entity.")] = None,
@@ -285,7 +262,6 @@ def rejects(
 
 
 @rejects_app.command("replay")
-@_clear_errors
 def rejects_replay(
     entity: Annotated[str | None, typer.Option(help="Only this entity.")] = None,
     batch: Annotated[str | None, typer.Option(help="Only the rejects of this batch id.")] = None,
@@ -314,7 +290,6 @@ def rejects_replay(
 
 
 @app.command()
-@_clear_errors
 def build(
     as_of: Annotated[
         dt.datetime | None,
@@ -331,7 +306,6 @@ def build(
 
 
 @app.command()
-@_clear_errors
 def refresh(
     as_of: Annotated[
         dt.datetime | None,
@@ -343,7 +317,6 @@ def refresh(
 
 
 @app.command()
-@_clear_errors
 def demo(
     sessions: Annotated[int, typer.Option(min=1, help="Orchestration sessions to make.")] = 300,
     seed: Annotated[int, typer.Option(help="Random seed of the demo data.")] = 42,
@@ -371,6 +344,11 @@ def _refresh(as_of: dt.datetime | None) -> None:
     with console.status("running the nightly refresh (Dagster job nightly_refresh_job)"):
         run = run_nightly_refresh(settings, dsn, as_of=as_of)
     print_refresh_summary(console, dsn, settings, started_at, time.monotonic() - clock, run)
+    from analytics.report.build import build_report  # a failed run still gets its report
+
+    report_path = settings.home / "reports" / "report.html"
+    build_report(dsn, report_path, settings.dbt_project_dir)
+    console.print(f"report: {report_path}")
     if not run.succeeded:
         raise typer.Exit(1)
 
@@ -382,7 +360,10 @@ def _external_dsn() -> str:
 
 
 def main() -> None:
-    """Entry point for `python -m ingest`."""
+    """The forge-warehouse entry point: a ForgeError ends any command as one sentence, exit 1."""
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    app(prog_name="forge-warehouse")
-    sys.exit(0)
+    try:
+        app(prog_name="forge-warehouse")
+    except ForgeError as error:
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        sys.exit(1)

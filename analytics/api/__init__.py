@@ -1,0 +1,1 @@
+"""The read-only analytics API over the marts (FastAPI), served by `forge-warehouse serve`."""

@@ -1,0 +1,256 @@
+"""The analytics API: read-only answers over the marts, through one BI login's connections.
+
+The outcome-tracking seed's three analytics endpoints (patterns, one pattern, trends) plus a
+health check. Bad parameters are a 400 with one sentence, an unknown pattern a 404, a warehouse
+that cannot answer a 503; the OpenAPI document is at /openapi.json, its pages at /docs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractContextManager, asynccontextmanager
+from enum import StrEnum
+from typing import Annotated, Any, Protocol
+
+import psycopg
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from analytics.api.errors import ERROR_HANDLERS, openapi_with_our_errors
+from analytics.api.models import (
+    ErrorBody,
+    Feedback,
+    FeedbackPoint,
+    Health,
+    PatternDetail,
+    PatternMetrics,
+    PatternPage,
+    PatternTrend,
+    Trend,
+    TrendPoint,
+    TrendSummary,
+)
+from analytics.metrics import Metric
+from analytics.periods import PERIOD_HELP, Period, parse_period
+from analytics.queries import query, statement
+from analytics.trends import fetch_metric_trend, fetch_pattern_trend
+
+logger = logging.getLogger(__name__)
+
+MAX_LIMIT = 100
+MAX_OFFSET = 1_000_000
+MAX_FEEDBACK = 100
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "A parameter is missing, unknown or out of range."},
+    503: {"model": ErrorBody, "description": "The warehouse cannot answer now."},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "No such pattern in marts.pattern_analytics."}
+}
+
+
+class Connections(Protocol):
+    """Where requests get a connection (analytics.api.pool.ConnectionPool)."""
+
+    def connection(self) -> AbstractContextManager[psycopg.Connection[Any]]: ...
+
+    def close(self) -> None: ...
+
+
+class SortColumn(StrEnum):
+    """Columns a page of patterns can be ordered by."""
+
+    PATTERN_ID = "pattern_id"
+    PATTERN_NAME = "pattern_name"
+    TOTAL_PROJECTS = "total_projects"
+    PROJECTS_LAST_30_DAYS = "projects_last_30_days"
+    BUILD_SUCCESS_RATE = "build_success_rate"
+    FEEDBACK_COUNT = "feedback_count"
+    AVG_SATISFACTION = "avg_satisfaction"
+    NPS = "nps"
+    LAST_ACTIVITY = "last_activity"
+
+
+class Direction(StrEnum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+def _reject_unknown_parameters(request: Request) -> None:
+    """A misspelt parameter is a 400, not silently ignored."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _query_parameters(route.dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        takes = f"it takes {', '.join(sorted(known))}" if known else "it takes none"
+        raise HTTPException(
+            400, f"unknown query parameter {', '.join(map(repr, unknown))}: {takes}"
+        )
+
+
+def _query_parameters(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= _query_parameters(dependency)
+    return names
+
+
+router = APIRouter(prefix="/api", dependencies=[Depends(_reject_unknown_parameters)])
+
+
+@router.get(
+    "/analytics/patterns",
+    response_model=PatternPage,
+    responses=ERRORS,
+    summary="Patterns with their success, feedback and NPS, a page at a time",
+)
+def list_patterns(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Patterns per page.")] = 20,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Patterns to skip.")] = 0,
+    sort: Annotated[SortColumn, Query(description="Column to order by.")] = (
+        SortColumn.TOTAL_PROJECTS
+    ),
+    order: Annotated[Direction, Query(description="asc or desc; nulls last.")] = Direction.DESC,
+) -> PatternPage:
+    page = statement(
+        "select_patterns_page", order_by=sql.Identifier(sort.value), direction=sql.SQL(order.value)
+    )
+    with _pool(request).connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
+        total = cursor.execute(query("select_patterns_count")).fetchone()
+        rows = cursor.execute(page, {"limit": limit, "offset": offset}).fetchall()
+    count = int(total["total"]) if total else 0
+    return PatternPage(
+        items=[PatternMetrics(**row) for row in rows],
+        total=count,
+        limit=limit,
+        offset=offset,
+        next_offset=offset + limit if offset + limit < count else None,
+    )
+
+
+@router.get(
+    "/analytics/patterns/{pattern_id}",
+    response_model=PatternDetail,
+    responses={**ERRORS, **NOT_FOUND},
+    summary="One pattern: its metrics, its most recent feedback and its feedback trend",
+)
+def get_pattern(
+    request: Request,
+    pattern_id: Annotated[str, Path(max_length=200, description="The pattern's key.")],
+    period: Annotated[str, Query(description=f"Span of the trend: {PERIOD_HELP}.")] = "12w",
+    feedback_limit: Annotated[
+        int, Query(ge=0, le=MAX_FEEDBACK, description="Recent feedback to include.")
+    ] = 10,
+) -> PatternDetail:
+    span = _period(period)
+    params = {"pattern_id": pattern_id, "limit": feedback_limit}
+    with _pool(request).connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
+        row = cursor.execute(query("select_pattern"), params).fetchone()
+        if row is None:
+            raise HTTPException(404, f"no pattern {pattern_id!r} in marts.pattern_analytics")
+        pattern = PatternMetrics(**row)
+        feedback = cursor.execute(query("select_pattern_feedback"), params).fetchall()
+        end_date = pattern.as_of.astimezone(dt.UTC).date()
+        buckets = fetch_pattern_trend(conn, pattern_id, span, end_date)
+    return PatternDetail(
+        pattern=pattern,
+        recent_feedback=[Feedback(**item) for item in feedback],
+        trend=PatternTrend(
+            period=span.text,
+            granularity=span.granularity,
+            points=[FeedbackPoint(**bucket.__dict__) for bucket in buckets],
+        ),
+    )
+
+
+@router.get(
+    "/analytics/trends",
+    response_model=Trend,
+    responses=ERRORS,
+    summary="A metric over time from marts.metrics_daily, for dashboard charts",
+)
+def get_trend(
+    request: Request,
+    metric: Annotated[Metric, Query(description="The metric to chart.")],
+    period: Annotated[str, Query(description=f"Span and granularity: {PERIOD_HELP}.")] = "30d",
+) -> Trend:
+    span = _period(period)
+    with _pool(request).connection() as conn:
+        trend = fetch_metric_trend(conn, metric, span)
+    summary = trend.summary
+    return Trend(
+        metric=metric.value,
+        period=span.text,
+        granularity=span.granularity,
+        start_date=trend.buckets[0].start_date if trend.buckets else None,
+        end_date=trend.buckets[-1].end_date if trend.buckets else None,
+        as_of=trend.as_of,
+        summary=TrendSummary(value=summary.value, **summary.__dict__),
+        points=[
+            TrendPoint(
+                start_date=bucket.start_date,
+                end_date=bucket.end_date,
+                value=bucket.sums.value,
+                **bucket.sums.__dict__,
+            )
+            for bucket in trend.buckets
+        ],
+    )
+
+
+@router.get("/health", response_model=Health, responses=ERRORS, summary="Is the API up?")
+def get_health(request: Request) -> Health:
+    with _pool(request).connection() as conn:
+        row = conn.execute(query("select_marts_as_of")).fetchone()
+    return Health(status="ok", login=request.app.state.login, as_of=row[0] if row else None)
+
+
+def create_app(pool: Connections, *, login: str, cors_origins: Sequence[str] = ()) -> FastAPI:
+    """The API over `pool`, whose connections log in as the BI login `login`."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        pool.close()
+
+    app = FastAPI(
+        title="Forge analytics API",
+        version="1.0.0",
+        summary="Read-only analytics over the Forge warehouse's marts.",
+        description=(
+            "Pattern success and feedback, and daily metrics as time series. Every answer is "
+            "read from schema `marts` through a read-only BI login; numbers are as of the last "
+            "nightly build (`as_of`)."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.pool = pool
+    app.state.login = login
+    app.include_router(router)
+    for error, handler in ERROR_HANDLERS.items():
+        app.add_exception_handler(error, handler)
+    app.openapi = openapi_with_our_errors(app)  # type: ignore[method-assign]
+    if cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET"])
+    return app
+
+
+def _pool(request: Request) -> Connections:
+    pool: Connections = request.app.state.pool
+    return pool
+
+
+def _period(text: str) -> Period:
+    try:
+        return parse_period(text)
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from None

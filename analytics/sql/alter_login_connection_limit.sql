@@ -1,0 +1,1 @@
+alter role {login} connection limit {connection_limit}

@@ -1,0 +1,1 @@
+alter role {login} password {password}

@@ -1,0 +1,1 @@
+comment on role {login} is {comment}

@@ -1,0 +1,30 @@
+with
+
+pattern_analytics as (
+    select * from marts.pattern_analytics
+    where pattern_id = %(pattern_id)s
+),
+
+final as (
+    select
+        pattern_id,
+        pattern_name,
+        total_projects,
+        projects_last_30_days,
+        projects_last_7_days,
+        successful_builds,
+        failed_builds,
+        build_success_rate::double precision as build_success_rate,
+        feedback_count,
+        avg_satisfaction::double precision as avg_satisfaction,
+        avg_usefulness::double precision as avg_usefulness,
+        avg_nps::double precision as avg_nps,
+        recommendation_count,
+        avg_time_to_build_minutes::double precision as avg_time_to_build_minutes,
+        nps::double precision as nps,
+        last_activity,
+        as_of
+    from pattern_analytics
+)
+
+select * from final

@@ -1,0 +1,1 @@
+select count(*) as rejected from audit.rejects

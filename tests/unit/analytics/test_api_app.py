@@ -1,0 +1,149 @@
+"""The API's answers that need no database: 400s for bad parameters, 503s, the OpenAPI document."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+import pytest
+
+from analytics.api.app import create_app
+from analytics.api.pool import PoolTimeoutError
+
+with warnings.catch_warnings():
+    # starlette's TestClient warns that it wants httpx2; httpx is what is installed
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+
+class Refusing:
+    """A pool that fails the test if a request reaches the database, or raises `error`."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error = error
+        self.closed = False
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        if self.error is not None:
+            raise self.error
+        raise AssertionError("this request should have been refused before the database")
+        yield
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app(Refusing(), login="test_bi")) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("path", "detail"),
+    [
+        (
+            "/api/analytics/trends?period=30d",
+            "query parameter metric is required",
+        ),
+        (
+            "/api/analytics/trends?metric=happiness",
+            "query parameter metric: Input should be 'satisfaction', 'nps', 'build_success_rate', "
+            "'sessions', 'session_success_rate', 'tokens' or 'event_error_rate' (got 'happiness')",
+        ),
+        (
+            "/api/analytics/trends?metric=nps&period=1y",
+            "period '1y' is not a number of days or weeks, like 7d, 30d, 90d or 12w (at most 1095 "
+            "days); d gives daily points, w weekly ones",
+        ),
+        (
+            "/api/analytics/patterns?limit=500",
+            "query parameter limit: Input should be less than or equal to 100 (got '500')",
+        ),
+        (
+            "/api/analytics/patterns?order=sideways",
+            "query parameter order: Input should be 'asc' or 'desc' (got 'sideways')",
+        ),
+        (
+            "/api/analytics/patterns?page=2",
+            "unknown query parameter 'page': it takes limit, offset, order, sort",
+        ),
+        (
+            "/api/health?verbose=1",
+            "unknown query parameter 'verbose': it takes none",
+        ),
+    ],
+)
+def test_a_bad_parameter_is_a_400_with_one_sentence(
+    client: TestClient, path: str, detail: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == 400
+    assert response.json() == {"detail": detail}
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        (PoolTimeoutError(), "the warehouse is busy"),
+        (
+            psycopg.errors.UndefinedTable('relation "marts.metrics_daily" does not exist'),
+            "run the nightly refresh",
+        ),
+        (
+            psycopg.errors.QueryCanceled("canceling statement due to statement timeout"),
+            "statement timeout",
+        ),
+        (psycopg.errors.InsufficientPrivilege("permission denied"), "check its grants"),
+    ],
+)
+def test_a_warehouse_that_cannot_answer_is_a_503(error: Exception, says: str) -> None:
+    with TestClient(create_app(Refusing(error), login="test_bi")) as client:
+        response = client.get("/api/analytics/trends?metric=nps")
+    assert response.status_code == 503
+    assert says in response.json()["detail"]
+
+
+def test_the_openapi_document_lists_the_seeds_endpoints(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    assert document["info"]["title"] == "Forge analytics API"
+    assert set(document["paths"]) == {
+        "/api/analytics/patterns",
+        "/api/analytics/patterns/{pattern_id}",
+        "/api/analytics/trends",
+        "/api/health",
+    }
+    assert set(document["paths"]["/api/analytics/patterns"]["get"]["responses"]) == {
+        "200",
+        "400",
+        "503",
+    }  # FastAPI's 422 is not listed: a bad parameter is a 400
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_only_get_is_allowed(client: TestClient) -> None:
+    assert client.post("/api/analytics/patterns").status_code == 405
+    assert client.delete("/api/analytics/patterns/rest-api").status_code == 405
+
+
+def test_cors_is_off_unless_origins_are_given() -> None:
+    origin = {"Origin": "https://dash.example"}
+    with TestClient(create_app(Refusing(PoolTimeoutError()), login="x")) as closed:
+        assert (
+            "access-control-allow-origin" not in closed.get("/api/health", headers=origin).headers
+        )
+    app = create_app(Refusing(PoolTimeoutError()), login="x", cors_origins=["https://dash.example"])
+    with TestClient(app) as open_:
+        response = open_.get("/api/health", headers=origin)
+    assert response.headers["access-control-allow-origin"] == "https://dash.example"
+
+
+def test_the_pool_is_closed_when_the_app_stops() -> None:
+    pool = Refusing()
+    with TestClient(create_app(pool, login="x")):
+        assert not pool.closed
+    assert pool.closed

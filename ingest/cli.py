@@ -8,10 +8,11 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import psycopg
 import typer
 from rich.console import Console
 
@@ -23,7 +24,7 @@ from ingest.common.db import connect, describe, parse_dsn
 from ingest.common.exceptions import ForgeError
 from ingest.common.logging import configure_logging
 from ingest.common.migrations import applied_versions
-from ingest.common.settings import get_settings
+from ingest.common.settings import Settings, get_settings
 from ingest.common.warehouse import prepare
 from ingest.contract.entities import ENTITIES
 from ingest.progress import LoadProgress
@@ -174,19 +175,12 @@ def ingest_postgres_command(
     """Extract new and changed rows from the source database, incrementally (watermarks)."""
     from ingest.sources.postgres.extract import ingest_postgres
 
-    settings = get_settings()
-    dsn = prepare(settings)
-    started = time.monotonic()
-    with connect(dsn) as conn:
-        batches = ingest_postgres(
-            conn,
-            source_dsn,
-            settings=settings,
-            entities=_entities(entity, ENTITIES),
-            on_batch=lambda batch: console.print(batch_line(batch, batch.entity)),
-            full=full,
+    chosen = _entities(entity, ENTITIES)
+    _ingest_batches(
+        lambda conn, settings: ingest_postgres(
+            conn, source_dsn, settings=settings, entities=chosen, on_batch=_print_batch, full=full
         )
-    _finish_ingest(batches, time.monotonic() - started)
+    )
 
 
 @ingest_app.command("api")
@@ -200,18 +194,28 @@ def ingest_api_command(
     """Pull /api/outcomes and /api/feedback page by page; resumes at the last committed page."""
     from ingest.sources.api.extract import ENDPOINTS, ingest_api
 
+    chosen = _entities(entity, ENDPOINTS)
+    _ingest_batches(
+        lambda conn, settings: ingest_api(
+            conn, base_url, settings=settings, entities=chosen, on_batch=_print_batch
+        )
+    )
+
+
+def _ingest_batches(
+    extract: Callable[[psycopg.Connection[Any], Settings], list[BatchResult]],
+) -> None:
+    """Run an extract against the prepared warehouse, then report it like every ingest."""
     settings = get_settings()
     dsn = prepare(settings)
     started = time.monotonic()
     with connect(dsn) as conn:
-        batches = ingest_api(
-            conn,
-            base_url,
-            settings=settings,
-            entities=_entities(entity, ENDPOINTS),
-            on_batch=lambda batch: console.print(batch_line(batch, batch.entity)),
-        )
+        batches = extract(conn, settings)
     _finish_ingest(batches, time.monotonic() - started)
+
+
+def _print_batch(batch: BatchResult) -> None:
+    console.print(batch_line(batch, batch.entity), soft_wrap=True)
 
 
 def _entities(chosen: list[str] | None, known: Mapping[str, object]) -> tuple[str, ...]:

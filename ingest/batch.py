@@ -122,6 +122,7 @@ def load_batch(
     on_chunk: Callable[[BatchResult], None] | None = None,
     before_commit: Callable[[psycopg.Connection[Any], BatchResult], None] | None = None,
     reread: Callable[[], Iterable[InputRecord]] | None = None,
+    already_loaded: Callable[[psycopg.Connection[Any]], str | None] | None = None,
 ) -> BatchResult:
     """Load a batch in one transaction; on failure nothing of it stays but a 'failed' audit row.
 
@@ -133,6 +134,9 @@ def load_batch(
     streaming COPY, which Postgres consumes while we parse; a duplicate (the raw table's unique
     record-hash index refuses it) rolls that attempt back and the batch is loaded again chunk by
     chunk, each chunk checked against what raw holds. Other sources go chunk by chunk at once.
+
+    `already_loaded`, asked once the entity's lock is held, names a batch that already loaded
+    this one; the result is then 'skipped' (its error holds that batch id) and nothing is written.
     """
     batch_id = new_batch_id()
     result = BatchResult(batch_id, source.entity.name, source.source_name)
@@ -141,6 +145,10 @@ def load_batch(
     try:
         with conn.transaction():
             _lock_entity(conn, source.entity)
+            previous = already_loaded(conn) if already_loaded is not None else None
+            if previous is not None:
+                result.status, result.error = "skipped", previous
+                return result
             streamed = False
             if reread is not None:
                 try:

@@ -152,3 +152,10 @@ def test_two_loads_of_the_same_files_at_once_store_each_record_once(
         ).fetchone()
     assert row is not None
     assert row[0] == sum(rows for rows, _ in _fingerprint(shared).values())
+    # the one that waited re-checks after the lock: each file has exactly one succeeded load
+    with psycopg.connect(shared) as conn:
+        repeated = conn.execute(
+            "select source_name from audit.loads where status = 'succeeded' "
+            "group by 1 having count(*) > 1"
+        ).fetchall()
+    assert repeated == []

@@ -99,21 +99,26 @@ def load_file(
     """One file, one batch; a file already loaded (same name and content) loads nothing."""
     path = file.path.resolve()
     digest = _sha256(path)
-    previous = _loaded_before(conn, file.entity, path.name, digest)
-    if previous is not None:
-        logger.debug("%s was loaded before by batch %s; skipped", path, previous)
-        return FileOutcome(file, None, already_loaded_by=previous)
-    source = BatchSource(file.entity, "files", str(path), digest, read_csv_header(path))
-    batch = load_batch(
-        conn,
-        source,
-        read_file(path, validator),
-        validator=validator,
-        chunk_rows=chunk_rows,
-        reread=lambda: read_file(path, validator),
-        on_chunk=progress.update if progress is not None else None,
-    )
-    return FileOutcome(file, batch)
+    with conn.transaction():
+        previous = _loaded_before(conn, file.entity, path.name, digest)
+    if previous is None:
+        source = BatchSource(file.entity, "files", str(path), digest, read_csv_header(path))
+        batch = load_batch(
+            conn,
+            source,
+            read_file(path, validator),
+            validator=validator,
+            chunk_rows=chunk_rows,
+            reread=lambda: read_file(path, validator),
+            on_chunk=progress.update if progress is not None else None,
+            # a load of the same file may have committed while this one waited for the lock
+            already_loaded=lambda conn: _loaded_before(conn, file.entity, path.name, digest),
+        )
+        if batch.status != "skipped":
+            return FileOutcome(file, batch)
+        previous = batch.error
+    logger.debug("%s was loaded before by batch %s; skipped", path, previous)
+    return FileOutcome(file, None, already_loaded_by=previous)
 
 
 def _loaded_before(
@@ -127,7 +132,6 @@ def _loaded_before(
         """,
         (entity.name, digest),
     ).fetchall()
-    conn.commit()
     same_name = (batch_id for batch_id, source_name in rows if Path(source_name).name == name)
     return next(same_name, None)
 

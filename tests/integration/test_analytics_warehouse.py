@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import uuid
-import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,103 +33,6 @@ from ingest.synthetic import Manifest, generate
 pytestmark = pytest.mark.integration
 
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "snapshots", "audit")
-# Until issue 4's marts land, a build may lack them: these stand-ins (their columns and formulas,
-# rates in percent, counts over a denominator of 1 a day, computed from staging) let the API,
-# report and example queries be tested; using them raises a warning.
-STANDIN_MARTS = {
-    "fct_feedback": """
-        create table marts.fct_feedback as
-        select
-            feedback.feedback_id, feedback.project_outcome_id, outcomes.pattern_id,
-            outcomes.pattern_name, feedback.submitted_at, feedback.overall_satisfaction,
-            feedback.pattern_usefulness, feedback.code_quality, feedback.documentation_clarity,
-            feedback.setup_ease, feedback.likelihood_to_reuse,
-            case
-                when feedback.likelihood_to_reuse >= 9 then 'promoter'
-                when feedback.likelihood_to_reuse >= 7 then 'passive'
-                when feedback.likelihood_to_reuse >= 1 then 'detractor'
-            end as nps_group,
-            feedback.would_recommend, feedback.positive_aspects, feedback.negative_aspects,
-            feedback.additional_comments
-        from staging.stg_dataforge__user_feedback as feedback
-        left join staging.stg_dataforge__project_outcomes as outcomes
-            on feedback.project_outcome_id = outcomes.project_outcome_id
-    """,
-    "metrics_daily": """
-        create table marts.metrics_daily as
-        with
-        as_of as (select max(as_of) as as_of from marts.pattern_analytics),
-        feedback as (
-            select (submitted_at at time zone 'utc')::date as day, *
-            from staging.stg_dataforge__user_feedback
-        ),
-        builds as (
-            select (last_built_at at time zone 'utc')::date as day, *
-            from staging.stg_dataforge__project_outcomes where last_build_status is not null
-        ),
-        sessions as (
-            select (created_at at time zone 'utc')::date as day, *
-            from staging.stg_prompt_runner__orchestration_sessions
-        ),
-        phases as (
-            select (started_at at time zone 'utc')::date as day, *
-            from staging.stg_prompt_runner__orchestration_phase_metrics
-        ),
-        events as (
-            select (occurred_at at time zone 'utc')::date as day, *
-            from staging.stg_prompt_runner__orchestration_events
-        ),
-        daily as (
-            select day, 'satisfaction' as metric, sum(overall_satisfaction)::float8 as num,
-                count(overall_satisfaction)::float8 as den, count(overall_satisfaction) as n
-            from feedback group by 1
-            union all
-            select day, 'nps', 100.0 * (count(*) filter (where likelihood_to_reuse >= 9)
-                - count(*) filter (where likelihood_to_reuse <= 6)),
-                count(likelihood_to_reuse), count(likelihood_to_reuse)
-            from feedback group by 1
-            union all
-            select day, 'build_success_rate',
-                100.0 * count(*) filter (where last_build_status = 'success'), count(*), count(*)
-            from builds group by 1
-            union all
-            select day, 'sessions', count(*), 1, count(*) from sessions group by 1
-            union all
-            select day, 'session_success_rate', 100.0 * count(*) filter (where is_successful),
-                count(*), count(*)
-            from sessions where is_successful is not null group by 1
-            union all
-            select day, 'tokens', coalesce(sum(total_tokens), 0), 1, count(total_tokens)
-            from phases group by 1
-            union all
-            select day, 'event_error_rate', 100.0 * count(*) filter (where result = 'failure'),
-                count(*), count(*)
-            from events group by 1
-        ),
-        spine as (
-            select generate_series(
-                (select min(day) from daily), (select as_of::date from as_of), interval '1 day'
-            )::date as metric_date
-        ),
-        metrics as (
-            select unnest(array['satisfaction', 'nps', 'build_success_rate', 'sessions',
-                'session_success_rate', 'tokens', 'event_error_rate']) as metric
-        )
-        select
-            spine.metric_date, metrics.metric,
-            coalesce(daily.num, 0)::float8 as numerator,
-            case when metrics.metric in ('sessions', 'tokens') then 1 else coalesce(daily.den, 0)
-            end::float8 as denominator,
-            case when metrics.metric in ('sessions', 'tokens') then coalesce(daily.num, 0)
-                else daily.num / nullif(daily.den, 0) end::float8 as value,
-            coalesce(daily.n, 0)::bigint as sample_size,
-            (select as_of from as_of) as as_of
-        from spine cross join metrics
-        left join daily on spine.metric_date = daily.day and metrics.metric = daily.metric
-    """,
-}
-
-
 @dataclass(frozen=True)
 class Built:
     """A test database with raw, audit and the marts built from one synthetic source."""
@@ -138,7 +40,6 @@ class Built:
     dsn: str
     manifest: Manifest
     landing: Path
-    standins: tuple[str, ...]
 
 
 _BUILT: dict[str, Built] = {}
@@ -167,7 +68,7 @@ def built_warehouse(dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Built
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    built = Built(dsn, manifest, landing, _add_standins(dsn))
+    built = Built(dsn, manifest, landing)
     _BUILT[dsn] = built
     return built
 
@@ -184,23 +85,6 @@ def _still_built(built: Built) -> bool:
             else "select null"
         ).fetchone()
     return bool(foreign and foreign[0] == 0 and as_of and as_of[0] == built.manifest.now)
-
-
-def _add_standins(dsn: str) -> tuple[str, ...]:
-    added = []
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for name, create in STANDIN_MARTS.items():
-            if not _exists(conn, "marts", name):
-                conn.execute(create.encode())
-                conn.execute(
-                    sql.SQL("grant select on {} to forge_bi, forge_analyst").format(
-                        sql.Identifier("marts", name)
-                    )
-                )
-                added.append(name)
-    if added:
-        warnings.warn(f"dbt built no {', '.join(added)}: tested against stand-ins", stacklevel=2)
-    return tuple(added)
 
 
 def _exists(conn: psycopg.Connection, schema: str, name: str) -> bool:

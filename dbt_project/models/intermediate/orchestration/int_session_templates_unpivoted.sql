@@ -1,9 +1,55 @@
+{#
+    Kept incrementally, one row per session and phase type, template or not: a run rewrites
+    the five rows of each session whose current version changed, so a template that a newer
+    version no longer has becomes a row without a hash instead of lingering. Readers keep
+    the rows with a template_hash.
+#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=var('incremental_strategy', 'delete+insert'),
+        unique_key=['session_id', 'template_type'],
+        on_schema_change='append_new_columns',
+        pre_hook="{{ rebuild_if_inputs_were_reset() }}",
+        indexes=[
+            {'columns': ['session_id', 'template_type'], 'unique': true},
+            {'columns': ['template_type', 'template_hash']},
+            {'columns': ['_loaded_at']},
+        ],
+    )
+}}
+
 {% set phases = ['planning', 'analysis', 'implementation', 'testing', 'cleaning'] %}
+{%- set window = reprocess_window() %}
 
 with
 
+-- Only the columns used below: the five branches read this CTE, so Postgres materializes
+-- it, and the sessions' prompts, outputs and results would be copied along for nothing.
 sessions as (
-    select * from {{ ref('stg_prompt_runner__orchestration_sessions') }}
+    select
+        session_id,
+        {%- for phase in phases %}
+        {{ phase }}_template,
+        {{ phase }}_template_hash,
+        is_{{ phase }}_successful,
+        {{ phase }}_started_at,
+        {{ phase }}_completed_at,
+        {%- endfor %}
+        feature_category,
+        complexity_score,
+        developer_rating,
+        created_at,
+        _loaded_at
+    from {{ ref('stg_prompt_runner__orchestration_sessions') }}
+    {% if is_incremental() -%}
+    where
+        {% if window is not none -%}
+        created_date >= '{{ window.start }}'::date and created_date < '{{ window.end }}'::date
+        {%- else -%}
+        _loaded_at >= {{ incremental_watermark() }}
+        {%- endif %}
+    {%- endif %}
 ),
 
 -- One branch per phase type: the session's template for it, with that phase's outcome.
@@ -12,6 +58,7 @@ templates_unpivoted as (
     select
         session_id,
         '{{ phase }}'::text as template_type,
+        {{ phase }}_template_hash as template_hash,
         {{ phase }}_template as template_text,
         is_{{ phase }}_successful as is_phase_successful,
         {{ phase }}_started_at as phase_started_at,
@@ -19,9 +66,9 @@ templates_unpivoted as (
         feature_category,
         complexity_score,
         developer_rating,
-        created_at as session_created_at
+        created_at as session_created_at,
+        _loaded_at
     from sessions
-    where {{ phase }}_template is not null
     {% if not loop.last %}
     union all
     {% endif %}
@@ -32,7 +79,7 @@ final as (
     select
         session_id,
         template_type,
-        {{ sha256_hex('template_text') }} as template_hash,
+        template_hash,
         template_text,
         is_phase_successful,
         phase_started_at,
@@ -43,7 +90,8 @@ final as (
         developer_rating,
         session_created_at,
         extract(epoch from phase_completed_at - phase_started_at)::double precision
-            as phase_completion_seconds
+            as phase_completion_seconds,
+        _loaded_at
     from templates_unpivoted
 )
 

@@ -9,8 +9,9 @@ final as (
         user_identifier,
         count(distinct session_id)::bigint as total_sessions,
         count(distinct session_id) filter (where is_successful)::bigint as successful_sessions,
-        avg(total_duration_seconds / 3600.0)::double precision as avg_duration_hours,
-        avg(time_saved_hours)::double precision as avg_time_saved_hours,
+        -- means over numeric: exact, so they do not depend on the order rows are stored in
+        avg(total_duration_seconds::numeric / 3600)::double precision as avg_duration_hours,
+        avg(time_saved_hours::numeric)::double precision as avg_time_saved_hours,
         avg(developer_rating)::double precision as avg_satisfaction,
         (
             count(*) filter (where would_recommend)::double precision

@@ -21,8 +21,9 @@ final as (
     select
         complexity_category,
         count(*)::bigint as feature_count,
-        avg(total_duration_seconds / 3600.0)::double precision as avg_duration_hours,
-        avg(actual_hours)::double precision as avg_actual_hours,
+        -- means over numeric: exact, so they do not depend on the order rows are stored in
+        avg(total_duration_seconds::numeric / 3600)::double precision as avg_duration_hours,
+        avg(actual_hours::numeric)::double precision as avg_actual_hours,
         -- As the seed: a null overall_success counts as not successful.
         avg(
             case

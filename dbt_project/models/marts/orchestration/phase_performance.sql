@@ -1,14 +1,19 @@
+{{ config(pre_hook="{{ heavy_query_settings() }}") }}
+
 with
 
+-- The incremental phase fact holds exactly staging's current phase metrics that have a
+-- phase, without re-deduplicating every raw version on each build.
 phase_metrics as (
-    select * from {{ ref('stg_prompt_runner__orchestration_phase_metrics') }}
+    select * from {{ ref('fct_phase_executions') }}
 ),
 
 final as (
     select
         phase,
         count(*)::bigint as execution_count,
-        avg(duration_seconds)::double precision as avg_duration_seconds,
+        -- numeric: an exact mean, whatever order the incremental table stores rows in
+        avg(duration_seconds::numeric)::double precision as avg_duration_seconds,
         percentile_cont(0.5) within group (
             order by duration_seconds
         )::double precision as median_duration_seconds,
@@ -25,8 +30,6 @@ final as (
         avg(total_tokens)::double precision as avg_tokens_used,
         sum(validation_errors)::bigint as total_validation_errors
     from phase_metrics
-    -- A metric without a phase cannot be attributed; staging's not_null test reports it.
-    where phase is not null
     group by 1
 )
 

@@ -1,11 +1,27 @@
+{{ config(pre_hook="{{ heavy_query_settings() }}") }}
+
 with
 
+-- Without the template text: it is not used here, and read 4 times below it would be
+-- carried through every sort.
 session_templates as (
-    select * from {{ ref('int_session_templates_unpivoted') }}
+    select
+        session_id,
+        template_type,
+        template_hash,
+        is_phase_successful,
+        phase_completion_seconds,
+        developer_rating,
+        feature_category,
+        complexity_category,
+        session_created_at
+    from {{ ref('int_session_templates_unpivoted') }}
+    where template_hash is not null
 ),
 
+-- The current phase metrics, as staging has them, from the incremental phase fact.
 phase_metrics as (
-    select * from {{ ref('stg_prompt_runner__orchestration_phase_metrics') }}
+    select * from {{ ref('fct_phase_executions') }}
 ),
 
 code_metrics as (
@@ -20,7 +36,8 @@ templates_summarized as (
         count(*) as usage_count,
         count(*) filter (where is_phase_successful) as success_count,
         count(*) filter (where not is_phase_successful) as failure_count,
-        avg(phase_completion_seconds) as avg_completion_time_seconds,
+        -- means over numeric: exact, so they do not depend on the order rows are stored in
+        avg(phase_completion_seconds::numeric) as avg_completion_time_seconds,
         avg(developer_rating)::double precision as avg_developer_rating,
         jsonb_build_object(
             'simple', count(*) filter (where complexity_category = 'simple'),
@@ -73,8 +90,8 @@ code_metrics_per_template as (
     select
         session_templates.template_type,
         session_templates.template_hash,
-        avg(code_metrics.maintainability_index) as avg_code_quality_score,
-        avg(code_metrics.test_coverage_after) as avg_test_coverage_achieved
+        avg(code_metrics.maintainability_index::numeric) as avg_code_quality_score,
+        avg(code_metrics.test_coverage_after::numeric) as avg_test_coverage_achieved
     from session_templates
     inner join code_metrics
         on session_templates.session_id = code_metrics.session_id

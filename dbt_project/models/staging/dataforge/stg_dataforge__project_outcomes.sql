@@ -1,28 +1,62 @@
+{#
+    A table kept incrementally, not a view: six models and the snapshot read the current
+    projects, and a view would re-deduplicate every raw version for each of them, each
+    night. A run recomputes the projects that have a version loaded since the last build
+    (minus the lookback), from all their versions, since an older version may arrive last.
+#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=var('incremental_strategy', 'delete+insert'),
+        unique_key='project_outcome_id',
+        on_schema_change='append_new_columns',
+        pre_hook=[
+            "{{ heavy_query_settings() }}",
+            "{{ rebuild_if_inputs_were_reset() }}",
+        ],
+        indexes=[
+            {'columns': ['project_outcome_id'], 'unique': true},
+            {'columns': ['_loaded_at']},
+        ],
+    )
+}}
+
 with
 
-source as (
-    select * from {{ source('dataforge', 'project_outcomes') }}
+project_outcomes as (
+    select * from {{ ref('base_dataforge__project_outcomes') }}
+    {% if is_incremental() -%}
+    where project_outcome_id in (
+        select project_outcome_id
+        from {{ ref('base_dataforge__project_outcomes') }}
+        where {{ incremental_rows(
+            ref('base_dataforge__project_outcomes'), ['project_outcome_id'], 'created_date'
+        ) }}
+    )
+    {%- endif %}
 ),
 
 current_versions as (
-    {{ keep_latest_version('source', partition_by=['id'], version_column='updated_at') }}
+    {{ keep_latest_version(
+        'project_outcomes', partition_by=['project_outcome_id'], version_column='updated_at'
+    ) }}
 ),
 
 final as (
     select
         -- ids
-        id as project_outcome_id,
+        project_outcome_id,
         user_id,
         workspace_id,
 
         -- strings
-        nullif(project_name, '')::text as project_name,
-        nullif(project_path, '') as project_path,
-        nullif(pattern_id, '')::text as pattern_id,
-        nullif(pattern_name, '')::text as pattern_name,
-        nullif(status, '')::text as status,
-        nullif(last_build_status, '')::text as last_build_status,
-        nullif(deployment_status, '')::text as deployment_status,
+        project_name,
+        project_path,
+        pattern_id,
+        pattern_name,
+        status,
+        last_build_status,
+        deployment_status,
 
         -- arrays
         components_generated,
@@ -34,8 +68,9 @@ final as (
         test_pass_rate,
 
         -- timestamps
-        last_build_timestamp as last_built_at,
+        last_built_at,
         created_at,
+        created_date,
         updated_at,
         last_accessed_at,
 

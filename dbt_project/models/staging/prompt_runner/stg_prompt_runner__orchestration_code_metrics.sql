@@ -1,23 +1,57 @@
+{#
+    A table kept incrementally, like the sessions: template_metrics and the tests read the
+    current code metrics, and a view would re-deduplicate every raw version for each of them,
+    each night. A run recomputes the records with a version loaded since the last build
+    (minus the lookback), from all their versions.
+#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=var('incremental_strategy', 'delete+insert'),
+        unique_key='code_metric_id',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ rebuild_if_inputs_were_reset() }}",
+        indexes=[
+            {'columns': ['code_metric_id'], 'unique': true},
+            {'columns': ['session_id']},
+            {'columns': ['_loaded_at']},
+        ],
+    )
+}}
+
 with
 
-source as (
-    select * from {{ source('prompt_runner', 'orchestration_code_metrics') }}
+code_metrics as (
+    select * from {{ ref('base_prompt_runner__orchestration_code_metrics') }}
+    {% if is_incremental() -%}
+    where code_metric_id in (
+        select code_metric_id
+        from {{ ref('base_prompt_runner__orchestration_code_metrics') }}
+        where {{ incremental_rows(
+            ref('base_prompt_runner__orchestration_code_metrics'),
+            ['code_metric_id'],
+            'created_date'
+        ) }}
+    )
+    {%- endif %}
 ),
 
 current_versions as (
-    {{ keep_latest_version('source', partition_by=['id'], version_column='updated_at') }}
+    {{ keep_latest_version(
+        'code_metrics', partition_by=['code_metric_id'], version_column='updated_at'
+    ) }}
 ),
 
 final as (
     select
         -- ids
-        id as code_metric_id,
+        code_metric_id,
         session_id,
 
         -- strings
-        nullif(primary_language, '')::text as primary_language,
-        nullif(git_branch, '')::text as git_branch,
-        nullif(pr_url, '')::text as pr_url,
+        primary_language,
+        git_branch,
+        pr_url,
 
         -- json and arrays
         languages,
@@ -53,7 +87,7 @@ final as (
         bundle_size_after_kb,
 
         -- booleans
-        pr_created as has_pull_request,
+        has_pull_request,
 
         -- timestamps
         created_at,

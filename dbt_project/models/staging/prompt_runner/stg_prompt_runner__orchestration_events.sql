@@ -1,29 +1,29 @@
 with
 
-source as (
-    select * from {{ source('prompt_runner', 'orchestration_events') }}
+events as (
+    select * from {{ ref('base_prompt_runner__orchestration_events') }}
 ),
 
 -- Append-only: an id should arrive once; if a conflicting re-delivery exists, the version
 -- loaded last wins.
 current_versions as (
-    {{ keep_latest_version('source', partition_by=['id']) }}
+    {{ keep_latest_version('events', partition_by=['event_id']) }}
 ),
 
 final as (
     select
         -- ids
-        id as event_id,
+        event_id,
         session_id,
 
         -- strings
-        nullif(event_type, '')::text as event_type,
-        nullif(event_category, '')::text as event_category,
-        nullif(phase, '')::text as phase,
-        nullif(command, '')::text as command,
-        nullif(result, '')::text as result,
-        nullif(user_identifier, '')::text as user_identifier,
-        nullif(error_details, '') as error_details,
+        event_type,
+        event_category,
+        phase,
+        command,
+        result,
+        user_identifier,
+        error_details,
 
         -- json
         parameters,
@@ -34,7 +34,8 @@ final as (
         session_version,
 
         -- timestamps
-        "timestamp" as occurred_at,
+        occurred_at,
+        event_date,
 
         -- loader
         _load_id,

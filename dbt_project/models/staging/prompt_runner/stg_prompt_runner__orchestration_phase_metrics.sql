@@ -1,12 +1,12 @@
 with
 
-source as (
-    select * from {{ source('prompt_runner', 'orchestration_phase_metrics') }}
+phase_metrics as (
+    select * from {{ ref('base_prompt_runner__orchestration_phase_metrics') }}
 ),
 
 -- No updated_at on this entity: the version loaded last is the current one.
 current_versions as (
-    {{ keep_latest_version('source', partition_by=['id']) }}
+    {{ keep_latest_version('phase_metrics', partition_by=['phase_metric_id']) }}
 ),
 
 -- The source allows one row per session and phase; should two ids claim the same pair,
@@ -18,16 +18,16 @@ one_per_session_phase as (
 final as (
     select
         -- ids
-        id as phase_metric_id,
+        phase_metric_id,
         session_id,
 
         -- strings
-        nullif(phase, '')::text as phase,
-        nullif(model_used, '')::text as model_used,
-        nullif(copy_paste_method, '')::text as copy_paste_method,
-        nullif(input_method, '')::text as input_method,
-        nullif(error_type, '')::text as error_type,
-        nullif(error_message, '') as error_message,
+        phase,
+        model_used,
+        copy_paste_method,
+        input_method,
+        error_type,
+        error_message,
 
         -- json
         metadata,
@@ -46,15 +46,16 @@ final as (
         edit_count,
 
         -- booleans
-        template_extraction_success as is_template_extracted,
-        user_edits as has_user_edits,
-        error_occurred as has_error,
-        error_recovered as is_error_recovered,
+        is_template_extracted,
+        has_user_edits,
+        has_error,
+        is_error_recovered,
 
         -- timestamps
         started_at,
         completed_at,
         created_at,
+        phase_date,
 
         -- loader
         _load_id,

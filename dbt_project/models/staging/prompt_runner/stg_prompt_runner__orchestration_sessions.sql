@@ -1,40 +1,77 @@
+{#
+    A table kept incrementally, not a view: eight models and the snapshot read the current
+    sessions, and a view would re-deduplicate every raw version for each of them, each
+    night. A run recomputes the sessions that have a version loaded since the last build
+    (minus the lookback), from all their versions, since an older version may arrive last.
+#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=var('incremental_strategy', 'delete+insert'),
+        unique_key='session_id',
+        on_schema_change='append_new_columns',
+        pre_hook=[
+            "{{ heavy_query_settings() }}",
+            "{{ rebuild_if_inputs_were_reset() }}",
+        ],
+        indexes=[
+            {'columns': ['session_id'], 'unique': true},
+            {'columns': ['_loaded_at']},
+        ],
+    )
+}}
+
 {% set phases = ['planning', 'analysis', 'implementation', 'testing', 'cleaning'] %}
 
 with
 
-source as (
-    select * from {{ source('prompt_runner', 'orchestration_sessions') }}
+sessions as (
+    select * from {{ ref('base_prompt_runner__orchestration_sessions') }}
+    {% if is_incremental() -%}
+    where session_id in (
+        select session_id
+        from {{ ref('base_prompt_runner__orchestration_sessions') }}
+        where {{ incremental_rows(
+            ref('base_prompt_runner__orchestration_sessions'), ['session_id'], 'created_date'
+        ) }}
+    )
+    {%- endif %}
 ),
 
 current_versions as (
-    {{ keep_latest_version('source', partition_by=['id'], version_column='updated_at') }}
+    {{ keep_latest_version('sessions', partition_by=['session_id'], version_column='updated_at') }}
 ),
 
 final as (
     select
         -- ids
-        id as session_id,
+        session_id,
         project_id,
 
         -- strings
-        nullif(feature_request, '') as feature_request,
-        nullif(status, '')::text as status,
-        nullif(user_identifier, '')::text as user_identifier,
-        nullif(session_type, '')::text as session_type,
-        nullif(orchestrator_prompt, '') as orchestrator_prompt,
-        nullif(orchestrator_output, '') as orchestrator_output,
+        feature_request,
+        status,
+        user_identifier,
+        session_type,
+        orchestrator_prompt,
+        orchestrator_output,
         {%- for phase in phases %}
-        nullif({{ phase }}_template, '') as {{ phase }}_template,
+        {{ phase }}_template,
         {%- endfor %}
-        nullif(analysis_results, '') as analysis_results,
-        nullif(implementation_results, '') as implementation_results,
-        nullif(testing_results, '') as testing_results,
-        nullif(cleaning_results, '') as cleaning_results,
-        nullif(developer_feedback, '') as developer_feedback,
+        analysis_results,
+        implementation_results,
+        testing_results,
+        cleaning_results,
+        developer_feedback,
+
+        -- template keys: lowercase hex SHA-256 of each template's UTF-8 bytes
+        {%- for phase in phases %}
+        {{ sha256_hex(phase ~ '_template') }} as {{ phase }}_template_hash,
+        {%- endfor %}
 
         -- json
         metadata,
-        nullif(metadata ->> 'feature_category', '') as feature_category,
+        feature_category,
 
         -- numerics
         session_version,
@@ -51,9 +88,9 @@ final as (
 
         -- booleans
         {%- for phase in phases %}
-        {{ phase }}_success as is_{{ phase }}_successful,
+        is_{{ phase }}_successful,
         {%- endfor %}
-        overall_success as is_successful,
+        is_successful,
         would_recommend,
 
         -- timestamps
@@ -62,6 +99,7 @@ final as (
         {{ phase }}_completed_at,
         {%- endfor %}
         created_at,
+        created_date,
         updated_at,
 
         -- loader

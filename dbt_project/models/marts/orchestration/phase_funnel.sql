@@ -1,0 +1,118 @@
+{% set phases = ['planning', 'analysis', 'implementation', 'testing', 'cleaning'] %}
+
+with
+
+-- Only the columns used below (the CTE is read once per phase, so it is materialized).
+sessions as (
+    select
+        session_id,
+        {%- for phase in phases %}
+        {{ phase }}_started_at,
+        is_{{ phase }}_successful{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ ref('fct_sessions') }}
+),
+
+phase_executions as (
+    select
+        session_id,
+        phase,
+        has_error
+    from {{ ref('fct_phase_executions') }}
+),
+
+-- One row per session and phase it started.
+session_phases as (
+    {%- for phase in phases %}
+    select
+        session_id,
+        '{{ phase }}'::text as phase,
+        {{ loop.index }} as phase_order,
+        is_{{ phase }}_successful as is_phase_successful
+    from sessions
+    where {{ phase }}_started_at is not null
+    {% if not loop.last %}
+    union all
+    {% endif %}
+    {%- endfor %}
+),
+
+session_phases_with_errors as (
+    select
+        session_phases.phase,
+        session_phases.phase_order,
+        session_phases.is_phase_successful,
+        coalesce(phase_executions.has_error, false) as has_error
+    from session_phases
+    left join phase_executions
+        on
+            session_phases.session_id = phase_executions.session_id
+            and session_phases.phase = phase_executions.phase
+),
+
+phases_counted as (
+    select
+        phase,
+        phase_order,
+        count(*) as sessions_reached,
+        count(is_phase_successful) as sessions_finished,
+        count(*) filter (where is_phase_successful) as sessions_succeeded,
+        count(*) filter (where is_phase_successful and not has_error) as first_pass_count
+    from session_phases_with_errors
+    group by 1, 2
+),
+
+phases_compared as (
+    select
+        phase,
+        phase_order,
+        sessions_reached,
+        sessions_finished,
+        sessions_succeeded,
+        first_pass_count,
+        first_value(sessions_reached) over (order by phase_order) as sessions_started,
+        lag(sessions_succeeded) over (order by phase_order) as previous_succeeded,
+        -- numeric, so the product below is exact where it can be (0.5 x 1 = 0.5)
+        first_pass_count::numeric / nullif(sessions_finished, 0) as first_pass_share
+    from phases_counted
+),
+
+final as (
+    select
+        phase,
+        phase_order,
+
+        -- reach
+        sessions_reached::bigint as sessions_reached,
+        (100.0 * sessions_reached / nullif(sessions_started, 0))::double precision
+            as reached_rate,
+        (100.0 * sessions_reached / nullif(previous_succeeded, 0))::double precision
+            as continuation_rate,
+
+        -- success
+        sessions_finished::bigint as sessions_finished,
+        sessions_succeeded::bigint as sessions_succeeded,
+        (100.0 * sessions_succeeded / nullif(sessions_finished, 0))::double precision
+            as success_rate,
+        100 * {{ wilson_bound('sessions_succeeded', 'sessions_finished', 'lower') }}
+            as success_rate_lower,
+        100 * {{ wilson_bound('sessions_succeeded', 'sessions_finished', 'upper') }}
+            as success_rate_upper,
+
+        -- first pass
+        first_pass_count::bigint as first_pass_count,
+        (100 * first_pass_share)::double precision as first_pass_yield,
+        100 * {{ wilson_bound('first_pass_count', 'sessions_finished', 'lower') }}
+            as first_pass_yield_lower,
+        100 * {{ wilson_bound('first_pass_count', 'sessions_finished', 'upper') }}
+            as first_pass_yield_upper,
+        -- product of the first-pass yields of this phase and every phase before it
+        case
+            when bool_or(first_pass_share is null) over (order by phase_order) then null
+            when min(first_pass_share) over (order by phase_order) = 0 then 0
+            else 100 * exp(sum(ln(nullif(first_pass_share, 0))) over (order by phase_order))
+        end::double precision as rolled_throughput_yield
+    from phases_compared
+)
+
+select * from final

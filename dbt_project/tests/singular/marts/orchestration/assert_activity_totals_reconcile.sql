@@ -1,0 +1,92 @@
+-- The aggregates built from the event and phase facts add up to the facts themselves:
+-- fct_events_daily to fct_events (events with a date), and the per-session totals of
+-- fct_sessions to both facts. A row here names the total that differs: an incremental run
+-- rebuilt a day or a session from partial data; check int_activity_aggregated_to_sessions
+-- and fct_events_daily's day selection first.
+
+with
+
+events as (
+    select * from {{ ref('fct_events') }}
+),
+
+phase_executions as (
+    select * from {{ ref('fct_phase_executions') }}
+),
+
+events_daily as (
+    select * from {{ ref('fct_events_daily') }}
+),
+
+sessions as (
+    select * from {{ ref('fct_sessions') }}
+),
+
+fact_totals as (
+    select
+        count(*) filter (where event_date is not null) as dated_events,
+        count(*) filter (where event_date is not null and is_error) as dated_error_events,
+        count(*) filter (
+            where session_id in (select session_id from sessions)
+        ) as events_of_known_sessions,
+        coalesce(sum(duration_ms) filter (where event_date is not null), 0) as dated_duration_ms
+    from events
+),
+
+phase_totals as (
+    select
+        count(*) as phase_executions,
+        sum(total_tokens) as total_tokens
+    from phase_executions
+    where session_id in (select session_id from sessions)
+),
+
+daily_totals as (
+    select
+        coalesce(sum(event_count), 0) as dated_events,
+        coalesce(sum(error_event_count), 0) as dated_error_events,
+        coalesce(sum(total_duration_ms), 0) as dated_duration_ms
+    from events_daily
+),
+
+session_totals as (
+    select
+        coalesce(sum(event_count), 0) as events,
+        coalesce(sum(phase_execution_count), 0) as phase_executions,
+        sum(total_tokens) as total_tokens
+    from sessions
+),
+
+comparisons as (
+    select 'fct_events_daily.event_count' as total_name,
+        fact_totals.dated_events as expected, daily_totals.dated_events as actual
+    from fact_totals cross join daily_totals
+    union all
+    select 'fct_events_daily.error_event_count',
+        fact_totals.dated_error_events, daily_totals.dated_error_events
+    from fact_totals cross join daily_totals
+    union all
+    select 'fct_events_daily.total_duration_ms',
+        fact_totals.dated_duration_ms, daily_totals.dated_duration_ms
+    from fact_totals cross join daily_totals
+    union all
+    select 'fct_sessions.event_count',
+        fact_totals.events_of_known_sessions, session_totals.events
+    from fact_totals cross join session_totals
+    union all
+    select 'fct_sessions.phase_execution_count',
+        phase_totals.phase_executions, session_totals.phase_executions
+    from phase_totals cross join session_totals
+    union all
+    select 'fct_sessions.total_tokens',
+        phase_totals.total_tokens, session_totals.total_tokens
+    from phase_totals cross join session_totals
+),
+
+final as (
+    select *
+    from comparisons
+    where expected is distinct from actual
+)
+
+select * from final

@@ -63,10 +63,16 @@ fmt: install ## Format and fix what ruff can
 dbt-build: install ## dbt build against the warehouse
 	$(BIN)/forge-warehouse build
 
-dev: install ## Start the Dagster UI on http://127.0.0.1:3000
-	mkdir -p .dagster && test -f .dagster/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > .dagster/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/.dagster PATH=$(CURDIR)/$(BIN):$$PATH \
-		$(BIN)/dagster dev -m orchestration_dagster.definitions -h 127.0.0.1 -p 3000
+# Dagster's instance (runs, schedules, sensors' cursors) lives in DAGSTER_HOME, project-local
+# by default; a new one starts from orchestration_dagster/dagster.yaml (run queue, pools).
+DAGSTER_HOME ?= $(CURDIR)/.dagster
+DAGSTER_PORT ?= 3000
+
+dev: install ## Start the Dagster UI on http://127.0.0.1:3000 (another port: DAGSTER_PORT=N)
+	mkdir -p $(DAGSTER_HOME)
+	test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration_dagster/dagster.yaml $(DAGSTER_HOME)/
+	DAGSTER_HOME=$(DAGSTER_HOME) PATH=$(CURDIR)/$(BIN):$$PATH \
+		exec $(BIN)/dagster dev -m orchestration_dagster.definitions -h 127.0.0.1 -p $(DAGSTER_PORT)
 
 dagster-dev: dev ## Same as dev
 

@@ -136,6 +136,8 @@ def print_refresh_summary(
     status = "[green]succeeded[/green]" if run.succeeded else "[red]FAILED[/red]"
     log = _short(run.log_path, settings)
     console.print(f"nightly refresh {status} in {seconds:.1f} s; Dagster log: {log}")
+    for reason in run.failure_reasons():
+        console.print(f"  [red]failed:[/red] {reason}", soft_wrap=True)
 
 
 def _count(conn: psycopg.Connection[Any], schema: str, table: str) -> int:

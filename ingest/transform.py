@@ -19,7 +19,8 @@ from ingest.common.db import dbt_env
 from ingest.common.exceptions import ForgeError
 from ingest.common.settings import Settings
 
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+# The instance configuration (telemetry off, run queue, pools) a new DAGSTER_HOME starts from.
+DAGSTER_YAML = Path(__file__).resolve().parents[1] / "orchestration_dagster" / "dagster.yaml"
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,27 @@ class RefreshRun:
     log_path: Path
     dbt: DbtResults | None
 
+    def failure_reasons(self, limit: int = 5) -> list[str]:
+        """Why the run failed, from its log: failed checks' descriptions, then failed steps'
+        errors (the line after each STEP_FAILURE), without repeats."""
+        if self.succeeded:
+            return []
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        checks = [
+            line.split(" - ASSET_CHECK_EVALUATION - ", 1)[1]
+            for line in lines
+            if " - ASSET_CHECK_EVALUATION - " in line and "did not pass" in line
+        ]
+        steps = [
+            _error_after(lines, index)
+            for index, line in enumerate(lines)
+            if " - STEP_FAILURE - " in line
+        ]
+        # a step failed by its checks says only that they failed: the checks say why
+        steps = [step for step in steps if "blocking asset check" not in step or not checks]
+        reasons = list(dict.fromkeys(reason for reason in checks + steps if reason))
+        return reasons[:limit]
+
 
 def child_env(settings: Settings, dsn: str, as_of: dt.datetime | None = None) -> dict[str, str]:
     """What dbt and Dagster need: the warehouse, the landing directory, our venv's tools first."""
@@ -63,11 +85,11 @@ def child_env(settings: Settings, dsn: str, as_of: dt.datetime | None = None) ->
 
 
 def prepare_dagster_home(home: Path) -> Path:
-    """A project-local Dagster instance with telemetry off."""
+    """A project-local Dagster instance; an existing dagster.yaml there is left as it is."""
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text(DAGSTER_YAML)
+        config.write_text(DAGSTER_YAML.read_text())
     return home
 
 
@@ -88,7 +110,10 @@ def run_dbt_build(settings: Settings, dsn: str, *, as_of: dt.datetime | None) ->
 def run_nightly_refresh(
     settings: Settings, dsn: str, *, as_of: dt.datetime | None = None
 ) -> RefreshRun:
-    """Execute nightly_refresh_job in process of a child `dagster` CLI; output goes to a log."""
+    """Execute nightly_refresh_job in process of a child `dagster` CLI; output goes to a log.
+
+    The run is for the day before `as_of` (else yesterday, UTC), as the schedule's runs are.
+    """
     log_dir = settings.home / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"refresh-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}.log"
@@ -100,6 +125,8 @@ def run_nightly_refresh(
         "orchestration_dagster.definitions",
         "-j",
         "nightly_refresh_job",
+        "--tags",
+        json.dumps({"dagster/partition": nightly_day(as_of or settings.as_of)}),
     ]
     started = dt.datetime.now().timestamp()
     with log_path.open("w") as log:
@@ -113,6 +140,20 @@ def run_nightly_refresh(
         )
     dbt = latest_dbt_results(settings.dbt_project_dir, since=started)
     return RefreshRun(completed.returncode == 0, log_path, dbt)
+
+
+def _error_after(lines: list[str], index: int) -> str:
+    """The exception line that follows a STEP_FAILURE line, without its Python class path."""
+    for line in lines[index + 1 : index + 4]:
+        if line.strip():
+            return line.split(": ", 1)[1] if ": " in line else line.strip()
+    return ""
+
+
+def nightly_day(as_of: dt.datetime | None) -> str:
+    """The UTC day a nightly run is for: the one before `as_of`, or before now."""
+    reference = as_of or dt.datetime.now(dt.UTC)
+    return (reference.astimezone(dt.UTC) - dt.timedelta(days=1)).date().isoformat()
 
 
 def latest_dbt_results(project_dir: Path, *, since: float) -> DbtResults | None:

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     # a batch whose share of rejected lines passes this fails the run (its rows are kept)
     reject_rate_threshold: float = Field(default=0.05, ge=0, le=1)
     schedule_timezone: str = "UTC"
+    # by this time of day (in schedule_timezone) the nightly refresh must have rebuilt the marts
+    marts_deadline: dt.time = dt.time(6, 0)
+    # where Dagster POSTs its alerts as JSON, besides its log; None: the log only
+    alert_webhook_url: str | None = None
     # the DataForge API: bearer token, page size, per-request timeout, retries of a request
     dataforge_token: SecretStr | None = None
     api_page_size: int = Field(default=500, gt=0, le=10_000)

@@ -1,20 +1,55 @@
-"""The nightly refresh: every raw table, then one `dbt build`, at 02:00 in the configured zone."""
+"""The nightly refresh: every raw table, then dbt, at 02:00 in the configured zone.
 
-from __future__ import annotations
+Its runs carry the refresh tag, so the run queue never lets two of them (or a nightly and a
+landing-sensor run) overlap. When dbt's assets are partitioned by day (the project has
+incremental models), a nightly run is for the UTC day that just ended: the partitions show
+which days landed.
+"""
+
+import datetime as dt
 
 import dagster as dg
 
 from ingest.common.settings import get_settings
+from ingest.transform import nightly_day
+from orchestration_dagster.defs.dbt.assets import EVENT_DAYS, dbt_assets_defs
+from orchestration_dagster.defs.dbt.checks import marts_freshness_checks
+from orchestration_dagster.defs.nightly import NIGHTLY_CRON, REFRESH_TAG
 
-NIGHTLY_CRON = "0 2 * * *"
+# Everything the refresh builds and checks; the deadline checks run on their own, after it.
+refresh_selection = dg.AssetSelection.all() - dg.AssetSelection.checks(marts_freshness_checks)
+
+NIGHTLY_TAGS = {
+    REFRESH_TAG: "nightly",
+    # a run whose process died (not one whose step failed) is re-executed once, from the
+    # assets that did not complete (needs run_retries enabled in dagster.yaml)
+    "dagster/max_retries": "1",
+    "dagster/retry_on_asset_or_op_failure": "false",
+    "dagster/retry_strategy": "FROM_ASSET_FAILURE",
+}
 
 nightly_refresh_job = dg.define_asset_job(
     name="nightly_refresh_job",
-    selection=dg.AssetSelection.all(),
-    description="Load every raw table from the landing directory, then `dbt build` everything.",
+    selection=refresh_selection,
+    tags=NIGHTLY_TAGS,
+    description=(
+        "Load every raw table's new landing files, check their reject rates and freshness, "
+        "then `dbt build` with the tests as checks."
+    ),
 )
 
-nightly_refresh_schedule = dg.ScheduleDefinition(
+_PARTITIONED = any(assets.partitions_def is not None for assets in dbt_assets_defs)
+
+
+def nightly_partition_key(scheduled: dt.datetime) -> str | None:
+    """The day a nightly run is for: the last whole UTC day before it started."""
+    if not _PARTITIONED:
+        return None
+    key = nightly_day(scheduled)
+    return key if key >= EVENT_DAYS.start.date().isoformat() else None
+
+
+@dg.schedule(
     name="nightly_refresh_schedule",
     job=nightly_refresh_job,
     cron_schedule=NIGHTLY_CRON,
@@ -22,3 +57,10 @@ nightly_refresh_schedule = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="The nightly refresh; FORGE_SCHEDULE_TIMEZONE sets its time zone (default UTC).",
 )
+def nightly_refresh_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    scheduled = context.scheduled_execution_time or dt.datetime.now(dt.UTC)
+    return dg.RunRequest(
+        run_key=f"nightly-{scheduled.isoformat()}",
+        partition_key=nightly_partition_key(scheduled),
+        tags={**NIGHTLY_TAGS, "forge/scheduled_for": scheduled.isoformat()},
+    )

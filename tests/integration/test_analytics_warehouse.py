@@ -33,6 +33,8 @@ from ingest.synthetic import Manifest, generate
 pytestmark = pytest.mark.integration
 
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "snapshots", "audit")
+
+
 @dataclass(frozen=True)
 class Built:
     """A test database with raw, audit and the marts built from one synthetic source."""

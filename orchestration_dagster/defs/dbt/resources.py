@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.dbt_project import using_dagster_dev
+from pydantic import Field
 
 from ingest.common.db import dbt_env
 from ingest.common.settings import get_settings
+from orchestration_dagster.defs.nightly import parse_time_of_day
 
 # `dbt parse` renders the profile but never connects, so any connection values will do.
 _PARSE_DSN = "postgresql://dbt@localhost:5432/parse"
@@ -49,6 +53,45 @@ dbt_project = DbtProject(project_dir=_project_dir, profiles_dir=_project_dir)
 dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable())
 
 
+class DbtVarsResource(dg.ConfigurableResource["DbtVarsResource"]):
+    """dbt variables every dbt step of a run shares (run-level, so all steps agree)."""
+
+    as_of: str | None = Field(
+        default=None,
+        description=(
+            "Reference time of the marts' relative windows (ISO 8601); default: FORGE_AS_OF, "
+            "else each build's start."
+        ),
+    )
+
+    def resolved_as_of(self) -> str | None:
+        configured = get_settings().as_of
+        return self.as_of or (configured.isoformat() if configured else None)
+
+
+class FreshnessResource(dg.ConfigurableResource["FreshnessResource"]):
+    """By when the nightly refresh must have rebuilt the marts."""
+
+    marts_deadline: str | None = Field(
+        default=None,
+        description=(
+            "Time of day (HH:MM, in FORGE_SCHEDULE_TIMEZONE) by which the marts must have been "
+            "rebuilt; default: FORGE_MARTS_DEADLINE, else 06:00."
+        ),
+    )
+    timezone: str | None = Field(
+        default=None, description="Time zone of the deadline; default: FORGE_SCHEDULE_TIMEZONE."
+    )
+
+    def deadline(self) -> dt.time:
+        if self.marts_deadline:
+            return parse_time_of_day(self.marts_deadline)
+        return get_settings().marts_deadline
+
+    def zone(self) -> str:
+        return self.timezone or get_settings().schedule_timezone
+
+
 def prepare_manifest() -> None:
     """Build target/manifest.json with `dbt parse`; it needs no database."""
     with environment(dbt_env(_PARSE_DSN)):
@@ -70,6 +113,7 @@ def manifest_is_current() -> bool:
     return all(path.stat().st_mtime <= built for path in sources)
 
 
-# Deployments parse at install time (the Makefile); `dagster dev` re-parses on each load.
-if using_dagster_dev():
+# Deployments parse at install time (the Makefile); `dagster dev` re-parses on a load that
+# follows a change to the dbt project.
+if using_dagster_dev() and not manifest_is_current():
     prepare_manifest()

@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
 from orchestration_dagster.defs.ingest.assets import raw_asset_key
 
@@ -21,7 +21,15 @@ def layer_of(original_file_path: str) -> str:
 
 
 class ForgeDbtTranslator(DagsterDbtTranslator):
-    """dbt source `<source>.<table>` is the raw asset ["raw", <source>, <table>]."""
+    """dbt source `<source>.<table>` is the raw asset ["raw", <source>, <table>].
+
+    Every dbt test is an asset check, the tests of sources too (on the raw assets).
+    """
+
+    def __init__(self, settings: DagsterDbtTranslatorSettings | None = None) -> None:
+        super().__init__(
+            settings or DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
+        )
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":

@@ -12,10 +12,11 @@ from ingest.common.warehouse import prepare
 
 
 class WarehouseResource(dg.ConfigurableResource["WarehouseResource"]):
-    """Where the warehouse and the landing directory are.
+    """Where the warehouse and the landing directory are, and how many rejects a batch may have.
 
-    Unset fields fall back to ingest's settings (WAREHOUSE_DSN, FORGE_LANDING_DIR, or the
-    embedded Postgres and `.warehouse/landing`), read when a run needs them, never at import.
+    Unset fields fall back to ingest's settings (WAREHOUSE_DSN, FORGE_LANDING_DIR,
+    FORGE_REJECT_RATE_THRESHOLD, or the embedded Postgres and `.warehouse/landing`), read when
+    a run needs them, never at import.
     """
 
     dsn: str | None = Field(
@@ -26,6 +27,15 @@ class WarehouseResource(dg.ConfigurableResource["WarehouseResource"]):
         default=None,
         description="Landing directory; default: FORGE_LANDING_DIR or .warehouse/landing.",
     )
+    reject_rate_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description=(
+            "Share of a batch's lines that may be rejected before its raw table's check fails; "
+            "default: FORGE_REJECT_RATE_THRESHOLD or 0.05."
+        ),
+    )
 
     def settings(self) -> Settings:
         """Ingest's settings, with this resource's configuration taking precedence."""
@@ -34,6 +44,10 @@ class WarehouseResource(dg.ConfigurableResource["WarehouseResource"]):
             settings = settings.model_copy(update={"warehouse_dsn": SecretStr(self.dsn)})
         if self.landing_dir:
             settings = settings.model_copy(update={"landing_dir": Path(self.landing_dir)})
+        if self.reject_rate_threshold is not None:
+            settings = settings.model_copy(
+                update={"reject_rate_threshold": self.reject_rate_threshold}
+            )
         return settings
 
     def prepared_dsn(self) -> str:

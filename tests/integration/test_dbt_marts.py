@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -507,6 +508,26 @@ def test_every_mart_and_every_mart_column_has_a_comment(warehouse: Warehouse) ->
         "  or coalesce(col_description(cls.oid, att.attnum), '') = '')",
     )
     assert missing == []
+
+
+def test_the_docs_site_is_one_offline_file_with_every_mart_and_exposure(
+    warehouse: Warehouse,
+) -> None:
+    """`dbt docs generate --static`, as the dbt README says: one file that loads nothing."""
+    _dbt_ok(warehouse.dsn, warehouse.target, ["docs", "generate", "--static"], {"as_of": AS_OF})
+    page = (warehouse.target / "static_index.html").read_text()
+    loads = re.findall(r"<(?:script|link|img)\b[^>]*(?:src|href)=[\"']?(?:https?:)?//", page)
+    assert loads == [], "the page loads something from the network"
+    catalog = json.loads((warehouse.target / "catalog.json").read_text())
+    documented = {
+        node["metadata"]["name"]
+        for node in catalog["nodes"].values()
+        if node["metadata"]["schema"] == "marts"
+    }
+    assert documented == set(_tables(warehouse.dsn, "marts"))
+    manifest = json.loads((warehouse.target / "manifest.json").read_text())
+    exposures = {exposure["name"] for exposure in manifest["exposures"].values()}
+    assert any("trends" in name for name in exposures), exposures
 
 
 def test_the_bi_role_reads_marts_and_nothing_else(warehouse: Warehouse) -> None:

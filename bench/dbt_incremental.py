@@ -406,7 +406,9 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=2, help="incremental runs per strategy (alternating)"
     )
-    parser.add_argument("--keep", action="store_true", help="keep the bench databases")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the bench databases and dbt artifacts"
+    )
     args = parser.parse_args()
     strategies = [name.strip() for name in args.strategies.split(",") if name.strip()]
     admin = admin_dsn()
@@ -432,7 +434,7 @@ def main() -> None:
             f"full rebuild   dbt build --full-refresh: {full.wall_seconds:6.1f}s wall; "
             f"models+snapshots {full.model_seconds:6.1f}s, incremental models "
             f"{full.incremental_seconds:5.1f}s ({full.nodes} nodes; node times are summed "
-            "over 2 threads)"
+            "over dbt's threads)"
         )
         recreate(admin, TEMPLATE, template=DATABASE)
         measured: dict[str, list[Timing]] = {name: [] for name in strategies}
@@ -478,8 +480,10 @@ def main() -> None:
             "project's default is the var incremental_strategy in dbt_project.yml"
         )
     finally:
-        shutil.rmtree(target, ignore_errors=True)
-        if not args.keep:
+        if args.keep:
+            print(f"kept: databases {DATABASE} and {TEMPLATE}, dbt artifacts in {target}")
+        else:
+            shutil.rmtree(target, ignore_errors=True)
             drop(admin, DATABASE)
             drop(admin, TEMPLATE)
 

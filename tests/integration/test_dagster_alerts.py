@@ -10,12 +10,8 @@
 from __future__ import annotations
 
 import gzip
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import dagster as dg
 import orjson
@@ -37,32 +33,6 @@ pytestmark = pytest.mark.integration
 FEEDBACK = dg.AssetKey(["raw", "dataforge", "user_feedback"])
 OUTCOMES = dg.AssetKey(["raw", "dataforge", "project_outcomes"])
 REJECT_CHECK = "raw_user_feedback_reject_rate_below_threshold"
-
-
-class _Webhook(BaseHTTPRequestHandler):
-    received: ClassVar[list[dict[str, Any]]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).received.append(json.loads(body))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """A real HTTP server on 127.0.0.1 that keeps every JSON body POSTed to it."""
-    received: list[dict[str, Any]] = []
-    handler = type("Webhook", (_Webhook,), {"received": received})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hooks/forge", received
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -302,7 +302,7 @@ def build(
         typer.Option(help="Reference time of relative windows (default: the build's start)."),
     ] = None,
 ) -> None:
-    """Run dbt build (models, snapshots, tests) against the warehouse."""
+    """Run dbt build (models, snapshots, data tests) against the warehouse, as the nightly does."""
     settings = get_settings()
     dsn = prepare(settings)
     result = run_dbt_build(settings, dsn, as_of=as_of)

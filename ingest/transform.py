@@ -94,8 +94,10 @@ def prepare_dagster_home(home: Path) -> Path:
 
 
 def run_dbt_build(settings: Settings, dsn: str, *, as_of: dt.datetime | None) -> DbtResults:
-    """`dbt build` over the whole project; its output streams to the terminal."""
-    command = [_tool("dbt"), "build", *_dbt_dirs(settings)]
+    """`dbt build` over the whole project, as the nightly runs it: models, snapshots and data
+    tests, not dbt's unit tests (they check the SQL on fixed rows and run in the test suite).
+    Its output streams to the terminal."""
+    command = [_tool("dbt"), "build", "--exclude-resource-type", "unit_test", *_dbt_dirs(settings)]
     as_of = as_of or settings.as_of
     if as_of is not None:
         command += ["--vars", json.dumps({"as_of": _iso(as_of)})]

@@ -153,6 +153,7 @@ def test_a_load_started_by_hand_waits_for_the_nightly_load_of_the_table_then_loa
         deadline = time.monotonic() + 60
         while not step_started(nightly_id) and time.monotonic() < deadline:
             time.sleep(0.2)
+        print(f"TIMING nightly step started after {60 - (deadline - time.monotonic()):.1f} s")
         by_hand = threading.Thread(target=load, args=(by_hand_id,))
         by_hand.start()
         time.sleep(3)

@@ -1,8 +1,17 @@
-"""The nightly job in process against a real Postgres: raw loads, then `dbt build` with checks."""
+"""The nightly job against a real Postgres: raw loads, then `dbt build` with checks.
+
+Run twice over the same landing directory: in process, as the schedule runs it (for a day),
+then again through `forge-warehouse refresh`, the command `make demo` runs (a child `dagster
+job execute` with the day as a run tag), which must load nothing new and succeed.
+"""
 
 from __future__ import annotations
 
 import gzip
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +21,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from ingest.common.settings import PROJECT_DIR
 from ingest.contract.entities import ENTITIES
 from orchestration_dagster.defs.dbt.resources import (
     DbtVarsResource,
@@ -24,6 +34,7 @@ from tests.factories import record
 
 pytestmark = pytest.mark.integration
 
+DAGSTER_YAML = PROJECT_DIR / "orchestration_dagster" / "dagster.yaml"
 SECOND_SESSION = 2
 SECOND_OUTCOME = "1d3e5c7a-9b2f-4c6d-8e0a-2b4c6d8e0f12"
 # The marts CONTRACT.md section 4 names; each gets rows from the landing files below.
@@ -111,20 +122,17 @@ def _warehouse(dsn: str, landing: Path) -> WarehouseResource:
 
 
 def _run_nightly(
-    defs: dg.Definitions, dsn: str, landing: Path, day: str, *, as_tag: bool = False
+    defs: dg.Definitions, dsn: str, landing: Path, day: str
 ) -> dg.ExecuteInProcessResult:
-    """For a day, as the schedule runs it, or with the day as a run tag, as
-    `dagster job execute --tags` (so `forge-warehouse refresh`) gives it."""
+    """For a day, as the schedule runs it."""
     job = defs.resolve_job_def("nightly_refresh_job")
-    daily = job.partitions_def is not None
     return job.execute_in_process(
         resources={
             "warehouse": _warehouse(dsn, landing),
             "dbt_vars": DbtVarsResource(as_of="2025-04-01T00:00:00Z"),
         },
         instance=dg.DagsterInstance.ephemeral(),
-        partition_key=day if daily and not as_tag else None,
-        tags={"dagster/partition": day} if daily and as_tag else None,
+        partition_key=day if job.partitions_def is not None else None,
     )
 
 
@@ -155,27 +163,54 @@ def defs() -> dg.Definitions:
     return defs
 
 
+@dataclass(frozen=True)
+class NightlyRuns:
+    """The in-process run, then `forge-warehouse refresh` over the same files."""
+
+    first: dg.ExecuteInProcessResult
+    batches_after_first: int
+    refresh: subprocess.CompletedProcess[str]
+    home: Path
+
+
 @pytest.fixture(scope="module")
 def nightly_runs(
     defs: dg.Definitions, warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[dg.ExecuteInProcessResult, dg.ExecuteInProcessResult]:
+) -> NightlyRuns:
     """The nightly job run twice over the same landing directory, from an empty warehouse."""
     tables = [sql.Identifier("raw", name) for name in ENTITIES]
     tables += [sql.Identifier("audit", "loads"), sql.Identifier("audit", "rejects")]
     with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
         conn.execute(sql.SQL("truncate {}").format(sql.SQL(", ").join(tables)))
-    landing = tmp_path_factory.mktemp("nightly") / "landing"
+    home = tmp_path_factory.mktemp("nightly")
+    landing = home / "landing"
     _write_landing(landing)
     first = _run_nightly(defs, warehouse_dsn, landing, "2025-03-31")
-    return first, _run_nightly(defs, warehouse_dsn, landing, "2025-04-01", as_tag=True)
+    batches = _count(warehouse_dsn, "audit.loads")
+    refresh = subprocess.run(
+        [sys.executable, "-m", "ingest", "refresh", "--as-of", "2025-04-02T00:00:00+00:00"],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "WAREHOUSE_DSN": warehouse_dsn,
+            "FORGE_HOME": str(home),
+            "FORGE_LANDING_DIR": str(landing),
+            "DAGSTER_HOME": str(home / "dagster"),
+            # see _warehouse: a third of user_feedback is bad on purpose
+            "FORGE_REJECT_RATE_THRESHOLD": "0.5",
+        },
+        check=False,
+    )
+    return NightlyRuns(first, batches, refresh, home)
 
 
 def test_nightly_refresh_job_loads_raw_builds_marts_and_evaluates_dbt_checks(
     defs: dg.Definitions,
-    nightly_runs: tuple[dg.ExecuteInProcessResult, dg.ExecuteInProcessResult],
+    nightly_runs: NightlyRuns,
     warehouse_dsn: str,
 ) -> None:
-    result, _ = nightly_runs
+    result = nightly_runs.first
 
     assert result.success
     metadata = _metadata_by_key(result)
@@ -210,19 +245,24 @@ def test_nightly_refresh_job_loads_raw_builds_marts_and_evaluates_dbt_checks(
     assert failed == []
 
 
-def test_nightly_refresh_job_rerun_loads_nothing_new_and_succeeds(
-    nightly_runs: tuple[dg.ExecuteInProcessResult, dg.ExecuteInProcessResult],
-    warehouse_dsn: str,
+def test_forge_warehouse_refresh_reruns_the_job_loads_nothing_new_and_succeeds(
+    nightly_runs: NightlyRuns, warehouse_dsn: str
 ) -> None:
-    _, rerun = nightly_runs
-
-    assert rerun.success
-    raw = {key: values for key, values in _metadata_by_key(rerun).items() if key.path[0] == "raw"}
-    assert len(raw) == len(ENTITIES)
-    for key, values in raw.items():
-        assert (values["files_already_loaded"], values["rows_loaded"]) == (1, 0), key
+    refresh = nightly_runs.refresh
+    assert refresh.returncode == 0, refresh.stdout[-3000:] + refresh.stderr[-2000:]
+    assert "nightly refresh succeeded" in refresh.stdout
+    assert _count(warehouse_dsn, "audit.loads") == nightly_runs.batches_after_first
     assert _count(warehouse_dsn, "raw.orchestration_sessions") == 2
     assert _count(warehouse_dsn, "marts.pattern_analytics") > 0
+    # a new DAGSTER_HOME starts from the project's instance configuration, and keeps the run:
+    # for the day before --as-of, given as the partition tag
+    dagster_home = nightly_runs.home / "dagster"
+    assert (dagster_home / "dagster.yaml").read_text() == DAGSTER_YAML.read_text()
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        (run,) = instance.get_runs()
+    assert run.job_name == "nightly_refresh_job"
+    assert run.status == dg.DagsterRunStatus.SUCCESS
+    assert run.tags["dagster/partition"] == "2025-04-01"
 
 
 def test_raw_asset_fails_on_a_bad_file_after_loading_the_entitys_other_files(

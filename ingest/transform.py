@@ -19,6 +19,8 @@ from ingest.common.db import dbt_env
 from ingest.common.exceptions import ForgeError
 from ingest.common.settings import Settings
 
+# The first day of Dagster's daily partitions (backfills can start there).
+FIRST_EVENT_DAY = dt.date(2025, 1, 1)
 # The instance configuration (telemetry off, run queue, pools) a new DAGSTER_HOME starts from.
 DAGSTER_YAML = Path(__file__).resolve().parents[1] / "orchestration_dagster" / "dagster.yaml"
 
@@ -153,9 +155,12 @@ def _error_after(lines: list[str], index: int) -> str:
 
 
 def nightly_day(as_of: dt.datetime | None) -> str:
-    """The UTC day a nightly run is for: the one before `as_of`, or before now."""
+    """The UTC day a nightly run is for: the one before `as_of`, or before now; kept within the
+    days Dagster knows (FIRST_EVENT_DAY to today), since the day only labels the run."""
+    today = dt.datetime.now(dt.UTC).date()
     reference = as_of or dt.datetime.now(dt.UTC)
-    return (reference.astimezone(dt.UTC) - dt.timedelta(days=1)).date().isoformat()
+    day = (reference.astimezone(dt.UTC) - dt.timedelta(days=1)).date()
+    return min(max(day, FIRST_EVENT_DAY), today).isoformat()
 
 
 def latest_dbt_results(project_dir: Path, *, since: float) -> DbtResults | None:

@@ -12,7 +12,7 @@ import dagster as dg
 
 from ingest.common.settings import get_settings
 from ingest.transform import nightly_day
-from orchestration_dagster.defs.dbt.assets import EVENT_DAYS, dbt_assets_defs
+from orchestration_dagster.defs.dbt.assets import dbt_assets_defs
 from orchestration_dagster.defs.dbt.checks import marts_freshness_checks
 from orchestration_dagster.defs.nightly import NIGHTLY_CRON, REFRESH_TAG
 
@@ -43,10 +43,7 @@ _PARTITIONED = any(assets.partitions_def is not None for assets in dbt_assets_de
 
 def nightly_partition_key(scheduled: dt.datetime) -> str | None:
     """The day a nightly run is for: the last whole UTC day before it started."""
-    if not _PARTITIONED:
-        return None
-    key = nightly_day(scheduled)
-    return key if key >= EVENT_DAYS.start.date().isoformat() else None
+    return nightly_day(scheduled) if _PARTITIONED else None
 
 
 @dg.schedule(

@@ -33,6 +33,7 @@ from dagster_dbt.asset_utils import (
 )
 
 from ingest.common.db import dbt_env
+from ingest.transform import FIRST_EVENT_DAY
 from orchestration_dagster.defs.dbt.resources import DbtVarsResource, dbt_project, environment
 from orchestration_dagster.defs.dbt.translator import ForgeDbtTranslator
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
@@ -45,7 +46,7 @@ from orchestration_dagster.defs.retries import (
 
 # Event days are UTC days, from the first one Dagster offers for backfills to today (the
 # landing sensor's runs are for the day their files arrived).
-EVENTS_START_DATE = "2025-01-01"
+EVENTS_START_DATE = FIRST_EVENT_DAY.isoformat()
 EVENT_DAYS = dg.DailyPartitionsDefinition(
     start_date=EVENTS_START_DATE, timezone="UTC", end_offset=1
 )

@@ -242,7 +242,8 @@ def test_a_nightly_run_targets_the_last_whole_utc_day_when_events_are_partitione
 
     assert schedules.nightly_partition_key(tokyo_two) == "2026-02-28"  # 17:00 UTC on 1 Mar
     assert schedules.nightly_partition_key(la_two) == "2026-03-01"  # 10:00 UTC on 2 Mar
-    assert schedules.nightly_partition_key(dt.datetime(2024, 1, 1, tzinfo=dt.UTC)) is None
+    # before the first daily partition, the run is labelled with that first day
+    assert schedules.nightly_partition_key(dt.datetime(2024, 1, 1, tzinfo=dt.UTC)) == "2025-01-01"
     monkeypatch.setattr(schedules, "_PARTITIONED", False)
     assert schedules.nightly_partition_key(la_two) is None
 

@@ -1,10 +1,13 @@
-"""What `forge-warehouse refresh` says when the nightly job fails, read from Dagster's log."""
+"""`forge-warehouse refresh`: the day its run is for, and what it says when the run fails."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
-from ingest.transform import RefreshRun
+import pytest
+
+from ingest.transform import FIRST_EVENT_DAY, RefreshRun, nightly_day
 
 RUN = "nightly_refresh_job - 4dbdbd1b-bc47-4a6a-932b-fed98bb14a45 - 14828"
 # Dagster's lines, as `dagster job execute` writes them (shortened paths)
@@ -50,3 +53,31 @@ def test_a_failed_step_gives_its_error_once_without_the_class_path(tmp_path: Pat
 
 def test_a_run_that_succeeded_has_no_reasons(tmp_path: Path) -> None:
     assert _run(tmp_path, STEP_FAILED, succeeded=True).failure_reasons() == []
+
+
+def _utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "day"),
+    [
+        ("2025-12-13T00:00:00", "2025-12-12"),
+        ("2025-12-13T23:59:00", "2025-12-12"),
+        # days Dagster does not know: the label is kept within its partitions
+        ("2024-06-01T00:00:00", FIRST_EVENT_DAY.isoformat()),
+    ],
+)
+def test_the_run_is_for_the_utc_day_before_as_of(as_of: str, day: str) -> None:
+    assert nightly_day(_utc(as_of)) == day
+
+
+def test_a_day_in_another_zone_counts_in_utc() -> None:
+    tokyo = dt.timezone(dt.timedelta(hours=9))
+    assert nightly_day(dt.datetime(2025, 12, 13, 3, 0, tzinfo=tokyo)) == "2025-12-11"
+
+
+def test_without_as_of_the_run_is_for_yesterday_and_never_for_a_day_after_today() -> None:
+    today = dt.datetime.now(dt.UTC).date()
+    assert nightly_day(None) == (today - dt.timedelta(days=1)).isoformat()
+    assert nightly_day(_utc("2099-01-01T00:00:00")) == today.isoformat()

@@ -1,8 +1,8 @@
 """The nightly job against a real Postgres: raw loads, then `dbt build` with checks.
 
-Run twice over the same landing directory: in process, as the schedule runs it (for a day),
-then again through `forge-warehouse refresh`, the command `make demo` runs (a child `dagster
-job execute` with the day as a run tag), which must load nothing new and succeed.
+Run through `forge-warehouse refresh`, the command `make demo` runs: a child `dagster job
+execute` for the day before --as-of, in a new DAGSTER_HOME whose run storage the tests read
+afterwards. Then the raw assets run again over the same files, which must load nothing new.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from psycopg import sql
 from ingest.common.settings import PROJECT_DIR
 from ingest.contract.entities import ENTITIES
 from orchestration_dagster.defs.dbt.resources import (
-    DbtVarsResource,
     manifest_is_current,
     prepare_manifest,
 )
@@ -121,29 +120,15 @@ def _warehouse(dsn: str, landing: Path) -> WarehouseResource:
     return WarehouseResource(dsn=dsn, landing_dir=str(landing), reject_rate_threshold=0.5)
 
 
-def _run_nightly(
-    defs: dg.Definitions, dsn: str, landing: Path, day: str
-) -> dg.ExecuteInProcessResult:
-    """For a day, as the schedule runs it."""
-    job = defs.resolve_job_def("nightly_refresh_job")
-    return job.execute_in_process(
-        resources={
-            "warehouse": _warehouse(dsn, landing),
-            "dbt_vars": DbtVarsResource(as_of="2025-04-01T00:00:00Z"),
-        },
-        instance=dg.DagsterInstance.ephemeral(),
-        partition_key=day if job.partitions_def is not None else None,
-    )
-
-
-def _metadata_by_key(result: dg.ExecuteInProcessResult) -> dict[dg.AssetKey, dict[str, Any]]:
-    metadata: dict[dg.AssetKey, dict[str, Any]] = {}
-    for event in result.get_asset_materialization_events():
-        materialization = event.materialization
-        metadata[materialization.asset_key] = {
+def _metadata_by_key(
+    materializations: list[dg.AssetMaterialization],
+) -> dict[dg.AssetKey, dict[str, Any]]:
+    return {
+        materialization.asset_key: {
             name: value.value for name, value in materialization.metadata.items()
         }
-    return metadata
+        for materialization in materializations
+    }
 
 
 def _count(dsn: str, table: str) -> int:
@@ -164,20 +149,20 @@ def defs() -> dg.Definitions:
 
 
 @dataclass(frozen=True)
-class NightlyRuns:
-    """The in-process run, then `forge-warehouse refresh` over the same files."""
+class Nightly:
+    """`forge-warehouse refresh` over fresh landing files, and the run it left in Dagster."""
 
-    first: dg.ExecuteInProcessResult
-    batches_after_first: int
     refresh: subprocess.CompletedProcess[str]
     home: Path
+    landing: Path
+    run: dg.DagsterRun
+    materializations: list[dg.AssetMaterialization]
+    evaluations: list[dg.AssetCheckEvaluation]
 
 
 @pytest.fixture(scope="module")
-def nightly_runs(
-    defs: dg.Definitions, warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory
-) -> NightlyRuns:
-    """The nightly job run twice over the same landing directory, from an empty warehouse."""
+def nightly(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Nightly:
+    """The nightly job through the CLI, from an empty warehouse."""
     tables = [sql.Identifier("raw", name) for name in ENTITIES]
     tables += [sql.Identifier("audit", "loads"), sql.Identifier("audit", "rejects")]
     with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
@@ -185,10 +170,8 @@ def nightly_runs(
     home = tmp_path_factory.mktemp("nightly")
     landing = home / "landing"
     _write_landing(landing)
-    first = _run_nightly(defs, warehouse_dsn, landing, "2025-03-31")
-    batches = _count(warehouse_dsn, "audit.loads")
     refresh = subprocess.run(
-        [sys.executable, "-m", "ingest", "refresh", "--as-of", "2025-04-02T00:00:00+00:00"],
+        [sys.executable, "-m", "ingest", "refresh", "--as-of", "2025-04-01T00:00:00+00:00"],
         capture_output=True,
         text=True,
         env={
@@ -202,18 +185,38 @@ def nightly_runs(
         },
         check=False,
     )
-    return NightlyRuns(first, batches, refresh, home)
+    assert refresh.returncode == 0, refresh.stdout[-3000:] + refresh.stderr[-2000:]
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        (run,) = instance.get_runs()
+        materializations = [
+            entry.dagster_event.event_specific_data.materialization
+            for entry in instance.all_logs(
+                run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+            )
+            if entry.dagster_event is not None
+        ]
+        evaluations = [
+            entry.dagster_event.event_specific_data
+            for entry in instance.all_logs(
+                run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+            )
+            if entry.dagster_event is not None
+        ]
+    return Nightly(refresh, home, landing, run, materializations, evaluations)
 
 
 def test_nightly_refresh_job_loads_raw_builds_marts_and_evaluates_dbt_checks(
-    defs: dg.Definitions,
-    nightly_runs: NightlyRuns,
-    warehouse_dsn: str,
+    defs: dg.Definitions, nightly: Nightly, warehouse_dsn: str
 ) -> None:
-    result = nightly_runs.first
+    assert "nightly refresh succeeded" in nightly.refresh.stdout
+    assert nightly.run.job_name == "nightly_refresh_job"
+    assert nightly.run.status == dg.DagsterRunStatus.SUCCESS
+    # for the day before --as-of, given as the partition tag
+    assert nightly.run.tags["dagster/partition"] == "2025-03-31"
+    # a new DAGSTER_HOME starts from the project's instance configuration
+    assert (nightly.home / "dagster" / "dagster.yaml").read_text() == DAGSTER_YAML.read_text()
 
-    assert result.success
-    metadata = _metadata_by_key(result)
+    metadata = _metadata_by_key(nightly.materializations)
     sessions = metadata[raw_asset_key("prompt_runner", "orchestration_sessions")]
     assert sessions["files_loaded"] == 1
     assert sessions["rows_loaded"] == 2
@@ -232,7 +235,7 @@ def test_nightly_refresh_job_loads_raw_builds_marts_and_evaluates_dbt_checks(
     for mart in CONTRACT_MARTS:
         assert _count(warehouse_dsn, f"marts.{mart}") > 0, mart
 
-    evaluations = result.get_asset_check_evaluations()
+    evaluations = nightly.evaluations
     job_checks = defs.resolve_job_def("nightly_refresh_job").asset_layer.asset_graph
     assert {evaluation.asset_check_key for evaluation in evaluations} == set(
         job_checks.asset_check_keys
@@ -245,24 +248,25 @@ def test_nightly_refresh_job_loads_raw_builds_marts_and_evaluates_dbt_checks(
     assert failed == []
 
 
-def test_forge_warehouse_refresh_reruns_the_job_loads_nothing_new_and_succeeds(
-    nightly_runs: NightlyRuns, warehouse_dsn: str
+def test_a_rerun_over_the_same_files_loads_nothing_new(
+    nightly: Nightly, warehouse_dsn: str
 ) -> None:
-    refresh = nightly_runs.refresh
-    assert refresh.returncode == 0, refresh.stdout[-3000:] + refresh.stderr[-2000:]
-    assert "nightly refresh succeeded" in refresh.stdout
-    assert _count(warehouse_dsn, "audit.loads") == nightly_runs.batches_after_first
+    batches = _count(warehouse_dsn, "audit.loads")
+    rerun = dg.materialize(
+        raw_assets,
+        resources={"warehouse": _warehouse(warehouse_dsn, nightly.landing)},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+
+    assert rerun.success
+    metadata = _metadata_by_key(
+        [event.materialization for event in rerun.get_asset_materialization_events()]
+    )
+    assert len(metadata) == len(ENTITIES)
+    for key, values in metadata.items():
+        assert (values["files_already_loaded"], values["rows_loaded"]) == (1, 0), key
+    assert _count(warehouse_dsn, "audit.loads") == batches
     assert _count(warehouse_dsn, "raw.orchestration_sessions") == 2
-    assert _count(warehouse_dsn, "marts.pattern_analytics") > 0
-    # a new DAGSTER_HOME starts from the project's instance configuration, and keeps the run:
-    # for the day before --as-of, given as the partition tag
-    dagster_home = nightly_runs.home / "dagster"
-    assert (dagster_home / "dagster.yaml").read_text() == DAGSTER_YAML.read_text()
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        (run,) = instance.get_runs()
-    assert run.job_name == "nightly_refresh_job"
-    assert run.status == dg.DagsterRunStatus.SUCCESS
-    assert run.tags["dagster/partition"] == "2025-04-01"
 
 
 def test_raw_asset_fails_on_a_bad_file_after_loading_the_entitys_other_files(

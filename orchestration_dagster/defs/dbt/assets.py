@@ -41,7 +41,6 @@ from orchestration_dagster.defs.nightly import REFRESH_TAG
 from orchestration_dagster.defs.retries import (
     TRANSIENT_RETRY_POLICY,
     is_transient_message,
-    transient_cause,
 )
 
 # Event days are UTC days, from the first one Dagster offers for backfills to today (the
@@ -341,14 +340,7 @@ def dbt_build(
             ),
             allow_retries=False,
         )
-    try:
-        dsn = warehouse.prepared_dsn()
-    except Exception as error:
-        cause = transient_cause(error)
-        raise dg.Failure(
-            description=f"cannot prepare the warehouse for dbt: {cause or error}",
-            allow_retries=cause is not None,
-        ) from error
+    dsn = warehouse.dsn_for("dbt")
     done = built_before(context)
     if done:
         context.log.info(

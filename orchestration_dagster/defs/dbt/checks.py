@@ -24,7 +24,6 @@ from orchestration_dagster.defs.nightly import refresh_window
 from orchestration_dagster.defs.retries import (
     TRANSIENT_RETRY_POLICY,
     is_transient_message,
-    transient_cause,
 )
 
 SOURCE_FRESH_SUFFIX = "_source_fresh"
@@ -113,14 +112,7 @@ def source_freshness_checks(
     context: dg.AssetCheckExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[dg.AssetCheckResult]:
     selected = sorted(context.selected_asset_check_keys, key=lambda k: k.to_user_string())
-    try:
-        dsn = warehouse.prepared_dsn()
-    except Exception as error:
-        cause = transient_cause(error)
-        raise dg.Failure(
-            description=f"cannot reach the warehouse for dbt source freshness: {cause or error}",
-            allow_retries=cause is not None,
-        ) from error
+    dsn = warehouse.dsn_for("dbt source freshness")
     selectors = [_SOURCE_SPECS[key][1] for key in selected]
     with environment(dbt_env(dsn)):
         invocation = dbt.cli(

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr
 
 from ingest.common.settings import Settings, get_settings
 from ingest.common.warehouse import prepare
+from orchestration_dagster.defs.retries import transient_cause
 
 
 class WarehouseResource(dg.ConfigurableResource["WarehouseResource"]):
@@ -53,6 +54,18 @@ class WarehouseResource(dg.ConfigurableResource["WarehouseResource"]):
     def prepared_dsn(self) -> str:
         """The DSN of a reachable warehouse with its migrations applied (idempotent)."""
         return prepare(self.settings())
+
+    def dsn_for(self, purpose: str) -> str:
+        """prepared_dsn(), or a step Failure saying what could not run and why, retried when
+        the cause is transient (a lost connection, say)."""
+        try:
+            return self.prepared_dsn()
+        except Exception as error:
+            cause = transient_cause(error)
+            raise dg.Failure(
+                description=f"cannot reach the warehouse for {purpose}: {cause or error}",
+                allow_retries=cause is not None,
+            ) from error
 
     def landing(self) -> Path:
         """The landing directory the raw assets load from."""

@@ -46,6 +46,10 @@ logger = logging.getLogger(__name__)
 MAX_LIMIT = 100
 MAX_OFFSET = 1_000_000
 MAX_FEEDBACK = 100
+# The pattern endpoint reads the list's query, for one pattern_id
+ONE_PATTERN = statement(
+    "select_patterns", order_by=sql.Identifier("pattern_id"), direction=sql.SQL("asc")
+)
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "A parameter is missing, unknown or out of range."},
     503: {"model": ErrorBody, "description": "The warehouse cannot answer now."},
@@ -122,11 +126,13 @@ def list_patterns(
     order: Annotated[Direction, Query(description="asc or desc; nulls last.")] = Direction.DESC,
 ) -> PatternPage:
     page = statement(
-        "select_patterns_page", order_by=sql.Identifier(sort.value), direction=sql.SQL(order.value)
+        "select_patterns", order_by=sql.Identifier(sort.value), direction=sql.SQL(order.value)
     )
     with _pool(request).connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
         total = cursor.execute(query("select_patterns_count")).fetchone()
-        rows = cursor.execute(page, {"limit": limit, "offset": offset}).fetchall()
+        rows = cursor.execute(
+            page, {"pattern_id": None, "limit": limit, "offset": offset}
+        ).fetchall()
     count = int(total["total"]) if total else 0
     return PatternPage(
         items=[PatternMetrics(**row) for row in rows],
@@ -154,7 +160,8 @@ def get_pattern(
     span = _period(period)
     params = {"pattern_id": pattern_id, "limit": feedback_limit}
     with _pool(request).connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
-        row = cursor.execute(query("select_pattern"), params).fetchone()
+        one = {"pattern_id": pattern_id, "limit": 1, "offset": 0}
+        row = cursor.execute(ONE_PATTERN, one).fetchone()
         if row is None:
             raise HTTPException(404, f"no pattern {pattern_id!r} in marts.pattern_analytics")
         pattern = PatternMetrics(**row)

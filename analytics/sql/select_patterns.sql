@@ -1,9 +1,11 @@
--- One page of marts.pattern_analytics; {order_by} is a column from the API's allow-list, and
--- pattern_id breaks ties so pages never overlap.
+-- One page of marts.pattern_analytics, or the one pattern %(pattern_id)s names (null: all of
+-- them); {order_by} is a column from the API's allow-list, and pattern_id breaks ties so pages
+-- never overlap.
 with
 
 pattern_analytics as (
     select * from marts.pattern_analytics
+    where %(pattern_id)s::text is null or pattern_id = %(pattern_id)s
 ),
 
 final as (

@@ -45,6 +45,7 @@ EXPECTED_ASSET_KEYS = [
     "intermediate/int_project_outcomes_selected_for_history",
     "intermediate/int_session_templates_unpivoted",
     "intermediate/int_sessions_selected_for_history",
+    "intermediate/int_templates_ranked",
     "marts/developer_productivity",
     "marts/dim_developers",
     "marts/dim_patterns",

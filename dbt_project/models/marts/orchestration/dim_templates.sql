@@ -28,27 +28,9 @@ templates_summarized as (
     group by 1, 2
 ),
 
--- As template_metrics: templates of a type ranked by first use, ties sharing a rank; the
--- successor is on the next rank, the smallest hash there when several share it.
+-- A template's rank and successor by first use (the succession rule lives there).
 templates_ranked as (
-    select
-        template_type,
-        template_hash,
-        dense_rank() over (
-            partition by template_type
-            order by first_used_at
-        ) as first_use_rank
-    from templates_summarized
-    where first_used_at is not null
-),
-
-successor_candidates as (
-    select distinct on (template_type, first_use_rank)
-        template_type,
-        first_use_rank,
-        template_hash as successor_hash
-    from templates_ranked
-    order by template_type, first_use_rank, template_hash
+    select * from {{ ref('int_templates_ranked') }}
 ),
 
 final as (
@@ -61,20 +43,16 @@ final as (
         templates_summarized.usage_count::bigint as usage_count,
         templates_summarized.first_used_at,
         templates_summarized.last_used_at,
-        successor_candidates.successor_hash as successor_template_hash,
+        templates_ranked.successor_hash as successor_template_hash,
         template_metrics.deprecated_at,
         template_metrics.replacement_template_hash,
         template_metrics.deprecated_at is not null as is_deprecated,
-        successor_candidates.successor_hash is null as is_latest
+        templates_ranked.successor_hash is null as is_latest
     from templates_summarized
     left join templates_ranked
         on
             templates_summarized.template_type = templates_ranked.template_type
             and templates_summarized.template_hash = templates_ranked.template_hash
-    left join successor_candidates
-        on
-            templates_ranked.template_type = successor_candidates.template_type
-            and successor_candidates.first_use_rank = templates_ranked.first_use_rank + 1
     left join template_metrics
         on
             templates_summarized.template_type = template_metrics.template_type

@@ -98,45 +98,20 @@ code_metrics_per_template as (
     group by 1, 2
 ),
 
--- Templates of one type ranked by first use; templates first used at the same moment share
--- a rank. A template's successor is on the next rank (the next first use strictly after
--- its own); of several there, the smallest hash is taken so the result is deterministic.
+-- A template's rank and successor by first use (the succession rule lives there).
 templates_ranked as (
+    select * from {{ ref('int_templates_ranked') }}
+),
+
+-- A template is deprecated when its successor is still in use after its own last use.
+successions as (
     select
         template_type,
         template_hash,
-        last_used_at,
-        dense_rank() over (
-            partition by template_type
-            order by first_used_at
-        ) as first_use_rank
-    from templates_summarized
-    where first_used_at is not null
-),
-
-successor_candidates as (
-    select distinct on (template_type, first_use_rank)
-        template_type,
-        first_use_rank,
-        template_hash as successor_hash,
-        last_used_at as successor_last_used_at
+        last_used_at as deprecated_at,
+        successor_hash as replacement_template_hash
     from templates_ranked
-    order by template_type, first_use_rank, template_hash
-),
-
-successions as (
-    select
-        templates_ranked.template_type,
-        templates_ranked.template_hash,
-        templates_ranked.last_used_at as deprecated_at,
-        successor_candidates.successor_hash as replacement_template_hash
-    from templates_ranked
-    inner join successor_candidates
-        on
-            templates_ranked.template_type = successor_candidates.template_type
-            and successor_candidates.first_use_rank = templates_ranked.first_use_rank + 1
-    -- Only a successor still in use after this template's last use replaces it.
-    where successor_candidates.successor_last_used_at > templates_ranked.last_used_at
+    where successor_last_used_at > last_used_at
 ),
 
 final as (

@@ -5,6 +5,10 @@ class ForgeError(Exception):
     """Base of every error the CLI reports as one clear sentence and a non-zero exit."""
 
 
+class SettingsError(ForgeError):
+    """An environment variable holds a value its setting cannot take."""
+
+
 class WarehouseUnavailableError(ForgeError):
     """The warehouse cannot be reached or refuses the login."""
 

@@ -6,8 +6,10 @@ import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ingest.common.exceptions import SettingsError
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -66,7 +68,23 @@ class Settings(BaseSettings):
         return PROJECT_DIR / "sql" / "warehouse"
 
 
+def _variable(field: str) -> str:
+    """The environment variable a setting is read from."""
+    alias = Settings.model_fields[field].validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"FORGE_{field.upper()}"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process's settings, read from the environment on first use."""
-    return Settings()
+    """The process's settings, read from the environment on first use; a bad value is one
+    sentence naming its variable (SettingsError), never a traceback."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = [
+            f"{_variable(str(problem['loc'][0]))}={problem['input']!r}: {problem['msg']}"
+            for problem in error.errors()
+        ]
+        raise SettingsError("invalid setting " + "; ".join(problems)) from None

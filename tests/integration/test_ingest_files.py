@@ -221,6 +221,16 @@ def test_cli_prints_the_counts_line_per_file_and_exits_non_zero_on_a_failed_file
             "cannot connect to the warehouse at forge@127.0.0.1:1/forge",
         ),
         (("db", "url"), {"WAREHOUSE_DSN": "postgresql://a b"}, "not a valid libpq connection"),
+        (
+            ("db", "status"),
+            {"FORGE_CHUNK_ROWS": "-1"},
+            "invalid setting FORGE_CHUNK_ROWS='-1': Input should be greater than 0",
+        ),
+        (
+            ("ingest", "files", "/no/such/dir"),
+            {"FORGE_MARTS_DEADLINE": "6 am"},
+            "invalid setting FORGE_MARTS_DEADLINE='6 am'",
+        ),
     ],
 )
 def test_cli_errors_are_one_sentence_and_a_non_zero_exit(

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import quote
 
-from ingest.common.db import parse_dsn
-from ingest.common.exceptions import ForgeError
+from core.db import parse_dsn
+from core.exceptions import ForgeError
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,62}")
 DURATION_PATTERN = re.compile(r"[1-9][0-9]*(ms|s|min|h)")

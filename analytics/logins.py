@@ -31,8 +31,8 @@ from analytics.login_rules import (
     validate_name,
 )
 from analytics.queries import query, statement
-from ingest.common.db import connect, first_line, parse_dsn
-from ingest.common.exceptions import ForgeError
+from core.db import connect, first_line, parse_dsn
+from core.exceptions import ForgeError
 
 logger = logging.getLogger(__name__)
 

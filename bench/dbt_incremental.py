@@ -61,12 +61,12 @@ from psycopg.conninfo import make_conninfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.common import embedded  # noqa: E402
-from ingest.common.db import connect, dbt_env  # noqa: E402
-from ingest.common.migrations import migrate  # noqa: E402
-from ingest.common.settings import get_settings  # noqa: E402
+from core import embedded  # noqa: E402
+from core.db import connect, dbt_env  # noqa: E402
+from core.migrations import migrate  # noqa: E402
+from core.settings import get_settings  # noqa: E402
 from ingest.sources.files.load import load_landing  # noqa: E402
-from ingest.synthetic import generate  # noqa: E402
+from synthetic import generate  # noqa: E402
 
 DATABASE = "forge_bench_dbt"
 TEMPLATE = "forge_bench_dbt_built"

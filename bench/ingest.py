@@ -34,9 +34,9 @@ from psycopg.conninfo import make_conninfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.common import embedded  # noqa: E402
-from ingest.common.migrations import migrate  # noqa: E402
-from ingest.common.settings import get_settings  # noqa: E402
+from core import embedded  # noqa: E402
+from core.migrations import migrate  # noqa: E402
+from core.settings import get_settings  # noqa: E402
 
 COLUMNS = (
     "id",
@@ -143,7 +143,7 @@ def ingest_files(dsn: str, landing: Path) -> tuple[float, int]:
     env = {**os.environ, "WAREHOUSE_DSN": dsn}
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "ingest", "ingest", "files", str(landing)],
+        [sys.executable, "-m", "cli", "ingest", "files", str(landing)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

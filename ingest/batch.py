@@ -23,8 +23,8 @@ import psycopg
 from psycopg import sql
 from psycopg.copy import Copy, QueuedLibpqWriter
 
-from ingest.common.db import first_line
-from ingest.common.exceptions import IngestError, WarehouseUnavailableError
+from core.db import first_line
+from core.exceptions import IngestError, WarehouseUnavailableError
 from ingest.contract.entities import Entity, Kind
 from ingest.contract.validate import Accepted, RecordValidator, Rejected
 

@@ -20,9 +20,9 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from ingest.common import embedded
-from ingest.common.migrations import migrate
-from ingest.common.settings import PROJECT_DIR
+from core import embedded
+from core.migrations import migrate
+from core.settings import PROJECT_DIR
 from ingest.contract.entities import ENTITIES
 
 MIGRATIONS = PROJECT_DIR / "sql" / "warehouse"

@@ -1,4 +1,4 @@
-"""CONTRACT.md sections 3 and 4 computed in plain Python from the raw tables.
+"""docs/contract.md sections 3 and 4 computed in plain Python from the raw tables.
 
 An independent second implementation of current state and the five marts' formulas, written from
 the contract and the seeds, so the dbt models are checked against something they did not produce.

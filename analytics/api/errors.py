@@ -13,8 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from analytics.api.pool import PoolTimeoutError
-from ingest.common.db import first_line
-from ingest.common.exceptions import WarehouseUnavailableError
+from core.db import first_line
+from core.exceptions import WarehouseUnavailableError
 
 logger = logging.getLogger(__name__)
 

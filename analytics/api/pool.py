@@ -13,7 +13,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 from psycopg.pq import TransactionStatus
 
-from ingest.common.db import connect
+from core.db import connect
 
 logger = logging.getLogger(__name__)
 

@@ -10,15 +10,14 @@ import uvicorn
 from fastapi import FastAPI
 
 from analytics.logins import check_bi_login, ensure_service_login
-from analytics.settings import AnalyticsSettings
-from ingest.common.exceptions import ForgeError
-from ingest.common.settings import get_settings
-from ingest.common.warehouse import prepare
+from core.exceptions import ForgeError
+from core.settings import Settings, get_settings
+from core.warehouse import prepare
 
 logger = logging.getLogger(__name__)
 
 
-def resolve_bi_dsn(settings: AnalyticsSettings) -> tuple[str, str]:
+def resolve_bi_dsn(settings: Settings) -> tuple[str, str]:
     """The DSN and login the API reads through: FORGE_BI_DSN (checked to be a BI-only login),
     else the API's own BI login, created or given a fresh password on the warehouse."""
     if settings.bi_dsn is not None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from analytics.report.data import fetch_report_data
 from analytics.report.render import render_report, write_report
-from ingest.common.db import connect, describe, parse_dsn
-from ingest.common.exceptions import ForgeError
+from core.db import connect, describe, parse_dsn
+from core.exceptions import ForgeError
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from analytics.periods import Period
 from analytics.queries import query
 from analytics.report.health import Health, fetch_health
 from analytics.trends import MetricTrend, fetch_metric_trend
-from ingest.common.db import first_line
+from core.db import first_line
 
 logger = logging.getLogger(__name__)
 

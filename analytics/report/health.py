@@ -14,7 +14,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from analytics.queries import query, statement
-from ingest.transform import latest_dbt_results
+from core.dbt_results import latest_dbt_results
 
 TOP_REASONS = 10
 

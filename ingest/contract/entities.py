@@ -1,4 +1,4 @@
-"""The six entities of CONTRACT.md section 1: one definition every layer of ingest reads."""
+"""The six entities of docs/contract.md section 1: one definition every layer of ingest reads."""
 
 from __future__ import annotations
 

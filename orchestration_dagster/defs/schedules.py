@@ -10,11 +10,11 @@ import datetime as dt
 
 import dagster as dg
 
-from ingest.common.settings import get_settings
-from ingest.transform import nightly_day
+from core.settings import get_settings
 from orchestration_dagster.defs.dbt.assets import dbt_assets_defs
 from orchestration_dagster.defs.dbt.checks import marts_freshness_checks
 from orchestration_dagster.defs.nightly import NIGHTLY_CRON, REFRESH_TAG
+from orchestration_dagster.lib.partitions import nightly_day
 
 # Everything the refresh builds and checks; the deadline checks run on their own, after it.
 refresh_selection = dg.AssetSelection.all() - dg.AssetSelection.checks(marts_freshness_checks)

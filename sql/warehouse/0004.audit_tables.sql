@@ -1,5 +1,5 @@
 -- depends: 0003.raw_tables
--- The load audit: part of the public interface (CONTRACT.md section 2).
+-- The load audit: part of the public interface (docs/contract.md section 2).
 
 create table if not exists audit.loads (
     batch_id text primary key,

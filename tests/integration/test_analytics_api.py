@@ -22,7 +22,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from ingest.common.exceptions import ForgeError
+from core.exceptions import ForgeError
 from tests.integration.test_analytics_warehouse import (
     Built,
     built_warehouse,
@@ -44,7 +44,7 @@ METRICS = [
 ]
 SERVE = """
 import typer
-from analytics.cli import serve
+from cli.analytics import serve
 app = typer.Typer()
 app.command()(serve)
 app()

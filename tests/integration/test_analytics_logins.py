@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ingest.common.exceptions import ForgeError
+from core.exceptions import ForgeError
 from tests.integration.test_analytics_warehouse import (
     Built,
     built_warehouse,

@@ -22,8 +22,8 @@ import pytest
 from pgserver._commands import POSTGRES_BIN_PATH
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from ingest.common.migrations import migrate
-from ingest.common.settings import PROJECT_DIR
+from core.migrations import migrate
+from core.settings import PROJECT_DIR
 from tests.integration.test_analytics_warehouse import created_dsn, run_cli, unique_name
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ingest.common.settings import PROJECT_DIR
+from core.settings import PROJECT_DIR
 from tests.integration.test_analytics_warehouse import Built, built_warehouse, login
 
 pytestmark = pytest.mark.integration

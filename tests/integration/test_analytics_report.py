@@ -11,8 +11,8 @@ import pytest
 
 from analytics.report.data import fetch_report_data
 from analytics.report.render import render_report
-from ingest.common.exceptions import ForgeError
-from ingest.common.settings import PROJECT_DIR
+from core.exceptions import ForgeError
+from core.settings import PROJECT_DIR
 from tests.integration.test_analytics_warehouse import Built, built_warehouse, run_cli
 
 pytestmark = pytest.mark.integration

@@ -23,12 +23,11 @@ import typer
 from psycopg import sql
 from typer.testing import CliRunner, Result
 
-from analytics.cli import bi_login_app, report, serve
-from analytics.settings import get_analytics_settings
-from ingest.common.db import connect, dbt_env
-from ingest.common.settings import PROJECT_DIR, get_settings
+from cli.analytics import bi_login_app, report, serve
+from core.db import connect, dbt_env
+from core.settings import PROJECT_DIR, get_settings
 from ingest.sources.files.load import load_landing
-from ingest.synthetic import Manifest, generate
+from synthetic import Manifest, generate
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +62,7 @@ def built_warehouse(dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Built
     with connect(dsn) as conn:
         load_landing(conn, landing)
     result = subprocess.run(
-        [sys.executable, "-m", "ingest", "build", "--as-of", manifest.now.isoformat()],
+        [sys.executable, "-m", "cli", "build", "--as-of", manifest.now.isoformat()],
         capture_output=True,
         text=True,
         env={**os.environ, "WAREHOUSE_DSN": dsn},
@@ -106,7 +105,7 @@ def relations(dsn: str, schema: str) -> list[str]:
 
 
 def cli() -> typer.Typer:
-    """The analytics commands as ingest/cli.py registers them."""
+    """The analytics commands as cli/app.py registers them."""
     app = typer.Typer()
     app.add_typer(bi_login_app, name="bi-login")
     app.command("serve")(serve)
@@ -117,12 +116,12 @@ def cli() -> typer.Typer:
 def run_cli(args: Sequence[str], env: dict[str, str] | None = None) -> Result:
     """A command in this process, with settings read afresh from the environment."""
     get_settings.cache_clear()
-    get_analytics_settings.cache_clear()
+    get_settings.cache_clear()
     try:
         return CliRunner().invoke(cli(), list(args), env=env)
     finally:
         get_settings.cache_clear()
-        get_analytics_settings.cache_clear()
+        get_settings.cache_clear()
 
 
 def unique_name(prefix: str = "test_bi") -> str:

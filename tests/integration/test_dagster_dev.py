@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from ingest.common.settings import PROJECT_DIR
+from core.settings import PROJECT_DIR
 
 pytestmark = pytest.mark.integration
 

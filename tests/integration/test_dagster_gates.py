@@ -40,9 +40,9 @@ from dagster_dbt import DbtCliResource, DbtProject
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from ingest.common.db import dbt_env
-from ingest.common.migrations import migrate
-from ingest.common.settings import PROJECT_DIR
+from core.db import dbt_env
+from core.migrations import migrate
+from core.settings import PROJECT_DIR
 from orchestration_dagster.defs.alerts.resources import BLOCKING_CHECK_FAILED, AlertResource
 from orchestration_dagster.defs.nightly import REFRESH_TAG
 from tests.factories import record

@@ -25,7 +25,7 @@ import yaml
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from ingest.common.settings import PROJECT_DIR
+from core.settings import PROJECT_DIR
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
 from tests.factories import record
 

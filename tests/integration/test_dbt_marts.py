@@ -35,12 +35,12 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
-from ingest.common.db import connect, dbt_env
-from ingest.common.migrations import migrate
-from ingest.common.settings import PROJECT_DIR
+from core.db import connect, dbt_env
+from core.migrations import migrate
+from core.settings import PROJECT_DIR
 from ingest.contract.entities import ENTITIES
 from ingest.sources.files.load import load_landing
-from ingest.synthetic import generate
+from synthetic import generate
 
 pytestmark = pytest.mark.integration
 

@@ -19,10 +19,10 @@ import orjson
 import psycopg
 import pytest
 
+from core.db import connect
+from core.exceptions import IngestError, SchemaDriftError, SourceAuthError
+from core.settings import Settings
 from ingest.batch import BatchResult
-from ingest.common.db import connect
-from ingest.common.exceptions import IngestError, SchemaDriftError, SourceAuthError
-from ingest.common.settings import Settings
 from ingest.sources.api.extract import ingest_api
 from tests.factories import record
 

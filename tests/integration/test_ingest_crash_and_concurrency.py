@@ -23,10 +23,10 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from ingest.common.migrations import migrate
-from ingest.common.settings import PROJECT_DIR
+from core.migrations import migrate
+from core.settings import PROJECT_DIR
 from ingest.contract.entities import ENTITIES
-from ingest.synthetic import generate
+from synthetic import generate
 
 pytestmark = pytest.mark.integration
 
@@ -71,7 +71,7 @@ def expected(landing: Path, database: Any) -> dict[str, tuple[int, str | None]]:
 
 def _ingest(dsn: str, landing: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "ingest", "ingest", "files", str(landing)],
+        [sys.executable, "-m", "cli", "ingest", "files", str(landing)],
         env={**os.environ, "WAREHOUSE_DSN": dsn, "FORGE_CHUNK_ROWS": "2000"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

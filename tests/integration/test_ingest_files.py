@@ -13,13 +13,13 @@ import orjson
 import psycopg
 import pytest
 
-from ingest.common.db import connect
+from core.db import connect
 from ingest.contract.entities import ENTITIES
 from ingest.sources.files.load import FileOutcome, load_landing
 from tests.factories import record
 
 pytestmark = pytest.mark.integration
-CLI = [sys.executable, "-m", "ingest"]
+CLI = [sys.executable, "-m", "cli"]
 
 
 def _write_jsonl(path: Path, lines: list[bytes | dict[str, Any]]) -> Path:

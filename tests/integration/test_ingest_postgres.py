@@ -15,10 +15,10 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from ingest.common.db import connect
-from ingest.common.settings import Settings
+from core.db import connect
+from core.settings import Settings
 from ingest.sources.postgres.extract import ingest_postgres
-from ingest.sources.postgres.seed import apply_source_schema
+from synthetic.source_db import apply_source_schema
 from tests.factories import record
 
 pytestmark = pytest.mark.integration
@@ -178,7 +178,7 @@ def test_cli_reports_a_refused_or_unreachable_source_in_one_sentence(warehouse: 
         [
             sys.executable,
             "-m",
-            "ingest",
+            "cli",
             "ingest",
             "postgres",
             "--source-dsn",

@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ingest.common.settings import PROJECT_DIR
+from core.settings import PROJECT_DIR
 from ingest.contract.entities import ENTITIES
 from orchestration_dagster.defs.dbt.resources import (
     manifest_is_current,
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.integration
 DAGSTER_YAML = PROJECT_DIR / "orchestration_dagster" / "dagster.yaml"
 SECOND_SESSION = 2
 SECOND_OUTCOME = "1d3e5c7a-9b2f-4c6d-8e0a-2b4c6d8e0f12"
-# The marts CONTRACT.md section 4 names; each gets rows from the landing files below.
+# The marts docs/contract.md section 4 names; each gets rows from the landing files below.
 CONTRACT_MARTS = (
     "pattern_analytics",
     "developer_productivity",
@@ -171,7 +171,7 @@ def nightly(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Nig
     landing = home / "landing"
     _write_landing(landing)
     refresh = subprocess.run(
-        [sys.executable, "-m", "ingest", "refresh", "--as-of", "2025-04-01T00:00:00+00:00"],
+        [sys.executable, "-m", "cli", "refresh", "--as-of", "2025-04-01T00:00:00+00:00"],
         capture_output=True,
         text=True,
         env={

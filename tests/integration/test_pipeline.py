@@ -20,9 +20,9 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from ingest.common.db import connect
+from core.db import connect
 from ingest.sources.files.load import load_landing
-from ingest.synthetic import Manifest, generate
+from synthetic import Manifest, generate
 from tests import oracle
 
 pytestmark = pytest.mark.integration
@@ -48,7 +48,7 @@ def built(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 def _build(manifest: Manifest) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ingest", "build", "--as-of", manifest.now.isoformat()],
+        [sys.executable, "-m", "cli", "build", "--as-of", manifest.now.isoformat()],
         capture_output=True,
         text=True,
         env=dict(os.environ),

@@ -12,7 +12,7 @@ import orjson
 import psycopg
 import pytest
 
-from ingest.common.db import connect
+from core.db import connect
 from ingest.rejects import replay_rejects
 from ingest.sources.files.load import load_landing
 from tests.factories import record
@@ -27,7 +27,7 @@ def _rows(dsn: str, query: str, *params: Any) -> list[tuple[Any, ...]]:
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ingest", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True,
         text=True,
         env=dict(os.environ),

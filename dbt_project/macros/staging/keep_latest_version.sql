@@ -1,5 +1,5 @@
 {#
-    The current state of a raw table (CONTRACT.md section 3): one row per `partition_by`
+    The current state of a raw table (docs/contract.md section 3): one row per `partition_by`
     key, the version with the greatest `version_column` when the entity has one, ties (and
     entities without one) going to the row loaded last (`_ingest_seq`, the total load order).
     Renders one select statement, to be placed inside a CTE.

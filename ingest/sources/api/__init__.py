@@ -1,1 +1,1 @@
-"""DataForge API: GET /api/outcomes and /api/feedback, paged by limit/offset (CONTRACT.md 1)."""
+"""DataForge API: GET /api/outcomes and /api/feedback, paged by limit/offset (docs/contract.md)."""

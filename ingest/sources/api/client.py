@@ -27,9 +27,9 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from ingest.common.db import first_line
-from ingest.common.exceptions import IngestError, SourceAuthError
-from ingest.common.settings import Settings
+from core.db import first_line
+from core.exceptions import IngestError, SourceAuthError
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 

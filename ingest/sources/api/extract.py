@@ -15,9 +15,9 @@ from typing import Any
 
 import psycopg
 
+from core.exceptions import IngestError
+from core.settings import Settings
 from ingest.batch import BatchResult, BatchSource, InputRecord, load_batch
-from ingest.common.exceptions import IngestError
-from ingest.common.settings import Settings
 from ingest.contract.entities import ENTITIES, Entity
 from ingest.contract.validate import RecordValidator
 from ingest.sources.api.client import BACKOFF_SECONDS, DataForgeClient, Page

@@ -14,8 +14,8 @@ from typing import IO, Any
 import ijson
 import msgspec
 
+from core.exceptions import IngestError, SchemaDriftError
 from ingest.batch import InputRecord
-from ingest.common.exceptions import IngestError, SchemaDriftError
 from ingest.contract.validate import RecordValidator, Rejected
 
 PAGE_KEYS = ("items", "data", "results")

@@ -1,1 +1,1 @@
-"""Landing files: <landing>/<entity>/<name>.jsonl, .jsonl.gz or .csv (CONTRACT.md section 1)."""
+"""Landing files: <landing>/<entity>/<name>.jsonl, .jsonl.gz or .csv (docs/contract.md)."""

@@ -11,11 +11,10 @@ from typing import Any
 
 import psycopg
 
+from core.exceptions import LandingError
 from ingest.batch import BatchResult, BatchSource, load_batch
-from ingest.common.exceptions import LandingError
 from ingest.contract.entities import ENTITIES, Entity
 from ingest.contract.validate import RecordValidator
-from ingest.progress import LoadProgress
 from ingest.sources.files.read import SUFFIXES, is_landing_file, read_csv_header, read_file
 
 logger = logging.getLogger(__name__)
@@ -72,16 +71,21 @@ def load_landing(
     entities: tuple[str, ...] | None = None,
     chunk_rows: int = 20_000,
     on_file: Callable[[FileOutcome], None] | None = None,
-    progress: LoadProgress | None = None,
+    on_start: Callable[[str], None] | None = None,
+    on_chunk: Callable[[BatchResult], None] | None = None,
 ) -> list[FileOutcome]:
-    """Load every landing file not loaded before; a bad file fails alone, the others still load."""
+    """Load every landing file not loaded before; a bad file fails alone, the others still load.
+
+    `on_start` hears each file's name as its load begins, `on_chunk` the running counts of
+    its batch (a progress display), `on_file` each file's outcome.
+    """
     outcomes = []
     validators: dict[str, RecordValidator] = {}
     for file in discover(landing, entities):
         validator = validators.setdefault(file.entity.name, RecordValidator(file.entity))
-        if progress is not None:
-            progress.start(f"{file.entity.name}/{file.path.name}")
-        outcome = load_file(conn, file, validator, chunk_rows=chunk_rows, progress=progress)
+        if on_start is not None:
+            on_start(f"{file.entity.name}/{file.path.name}")
+        outcome = load_file(conn, file, validator, chunk_rows=chunk_rows, on_chunk=on_chunk)
         outcomes.append(outcome)
         if on_file is not None:
             on_file(outcome)
@@ -94,7 +98,7 @@ def load_file(
     validator: RecordValidator,
     *,
     chunk_rows: int = 20_000,
-    progress: LoadProgress | None = None,
+    on_chunk: Callable[[BatchResult], None] | None = None,
 ) -> FileOutcome:
     """One file, one batch; a file already loaded (same name and content) loads nothing."""
     path = file.path.resolve()
@@ -110,7 +114,7 @@ def load_file(
             validator=validator,
             chunk_rows=chunk_rows,
             reread=lambda: read_file(path, validator),
-            on_chunk=progress.update if progress is not None else None,
+            on_chunk=on_chunk,
             # a load of the same file may have committed while this one waited for the lock
             already_loaded=lambda conn: _loaded_before(conn, file.entity, path.name, digest),
         )

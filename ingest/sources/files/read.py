@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, cast
 
+from core.exceptions import IngestError
 from ingest.batch import InputRecord
-from ingest.common.exceptions import IngestError
 from ingest.contract.validate import RecordValidator, Rejected
 
 BOM = b"\xef\xbb\xbf"

@@ -18,17 +18,17 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from core.db import describe, first_line, parse_dsn
+from core.exceptions import IngestError, SourceAuthError
+from core.settings import Settings
 from ingest.batch import BatchResult, BatchSource, InputRecord, load_batch
-from ingest.common.db import describe, first_line, parse_dsn
-from ingest.common.exceptions import IngestError, SourceAuthError
-from ingest.common.settings import Settings
 from ingest.contract.entities import ENTITIES, Entity
 from ingest.contract.validate import Accepted, RecordValidator
 from ingest.watermarks import read_watermark, write_watermark
 
 logger = logging.getLogger(__name__)
 
-# the column each entity's extract advances on (CONTRACT.md section 1)
+# the column each entity's extract advances on (docs/contract.md section 1)
 WATERMARK_COLUMNS = {
     "orchestration_sessions": "updated_at",
     "orchestration_phase_metrics": "id",

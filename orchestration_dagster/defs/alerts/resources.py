@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 import dagster as dg
 from pydantic import Field
 
-from ingest.common.settings import get_settings
+from core.settings import get_settings
 
 logger = logging.getLogger("orchestration_dagster.alerts")
 

@@ -32,8 +32,7 @@ from dagster_dbt.asset_utils import (
     get_checks_on_sources_upstream_of_selected_assets,
 )
 
-from ingest.common.db import dbt_env
-from ingest.transform import FIRST_EVENT_DAY
+from core.db import dbt_env
 from orchestration_dagster.defs.dbt.resources import DbtVarsResource, dbt_project, environment
 from orchestration_dagster.defs.dbt.translator import ForgeDbtTranslator
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
@@ -42,6 +41,7 @@ from orchestration_dagster.defs.retries import (
     TRANSIENT_RETRY_POLICY,
     is_transient_message,
 )
+from orchestration_dagster.lib.partitions import FIRST_EVENT_DAY
 
 # Event days are UTC days, from the first one Dagster offers for backfills to today (the
 # landing sensor's runs are for the day their files arrived).

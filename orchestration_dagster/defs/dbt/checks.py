@@ -15,7 +15,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from ingest.common.db import dbt_env
+from core.db import dbt_env
 from orchestration_dagster.defs.dbt.assets import manifest, translator
 from orchestration_dagster.defs.dbt.resources import FreshnessResource, environment
 from orchestration_dagster.defs.dbt.translator import layer_of

@@ -14,8 +14,8 @@ from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.dbt_project import using_dagster_dev
 from pydantic import Field
 
-from ingest.common.db import dbt_env
-from ingest.common.settings import get_settings
+from core.db import dbt_env
+from core.settings import get_settings
 from orchestration_dagster.defs.nightly import parse_time_of_day
 
 # `dbt parse` renders the profile but never connects, so any connection values will do.

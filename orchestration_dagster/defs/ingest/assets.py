@@ -7,8 +7,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from ingest.common.db import connect
-from ingest.common.exceptions import ForgeError
+from core.db import connect
+from core.exceptions import ForgeError
 from ingest.contract.entities import ENTITIES, Entity
 from ingest.contract.validate import RecordValidator
 from ingest.sources.files.load import FileOutcome, discover, load_file, load_landing

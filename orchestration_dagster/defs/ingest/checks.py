@@ -16,7 +16,7 @@ from typing import Any
 
 import dagster as dg
 
-from ingest.common.db import connect
+from core.db import connect
 from ingest.contract.entities import Entity
 
 TOP_REASONS = 3

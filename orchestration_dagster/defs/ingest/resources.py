@@ -7,8 +7,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field, SecretStr
 
-from ingest.common.settings import Settings, get_settings
-from ingest.common.warehouse import prepare
+from core.settings import Settings, get_settings
+from core.warehouse import prepare
 from orchestration_dagster.defs.retries import transient_cause
 
 

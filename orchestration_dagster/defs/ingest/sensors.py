@@ -18,7 +18,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from ingest.common.exceptions import LandingError
+from core.exceptions import LandingError
 from ingest.sources.files.load import LandingFile, discover
 from orchestration_dagster.defs.ingest.assets import raw_asset_key, raw_assets
 from orchestration_dagster.defs.ingest.resources import WarehouseResource

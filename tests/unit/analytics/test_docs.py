@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.common.settings import PROJECT_DIR
+from core.settings import PROJECT_DIR
 
 GUIDE = PROJECT_DIR / "docs" / "analyst-guide.md"
 QUERIES = sorted((PROJECT_DIR / "sql" / "analyst").glob("*.sql"))

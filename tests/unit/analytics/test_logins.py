@@ -16,7 +16,7 @@ from analytics.login_rules import (
     validate_limits,
     validate_name,
 )
-from ingest.common.exceptions import ForgeError
+from core.exceptions import ForgeError
 
 SOCKET = "postgresql://postgres:@/forge?host=/srv/forge/.warehouse/pgdata"
 TCP = "postgresql://admin:secret@db.example:6543/forge?sslmode=require"

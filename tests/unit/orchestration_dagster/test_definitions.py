@@ -21,9 +21,9 @@ import dagster as dg
 import psycopg
 import pytest
 
+from core.exceptions import WarehouseUnavailableError
+from core.settings import PROJECT_DIR, get_settings
 from ingest.batch import BatchResult
-from ingest.common.exceptions import WarehouseUnavailableError
-from ingest.common.settings import PROJECT_DIR, get_settings
 from ingest.contract.entities import ENTITIES
 from ingest.sources.files.load import FileOutcome, LandingFile
 from orchestration_dagster.defs.dbt.resources import (

@@ -104,7 +104,7 @@ final as (
         )::numeric(12, 2) as avg_time_to_build_minutes,
         projects_per_pattern.last_activity,
 
-        -- additions of CONTRACT.md section 4
+        -- additions of docs/contract.md section 4
         round(
             100.0 * (feedback_per_pattern.promoter_count - feedback_per_pattern.detractor_count)
             / nullif(feedback_per_pattern.scored_feedback_count, 0),

@@ -1,5 +1,5 @@
 -- Staging must hold, for each key of a mutable entity, the version with the greatest
--- updated_at (CONTRACT.md section 3). A row here is a key whose staged updated_at is not the
+-- updated_at (docs/contract.md section 3). A row here is a key whose staged updated_at is not the
 -- greatest one in raw: check keep_latest_version() and the staging model's current_versions.
 
 with

@@ -1,4 +1,4 @@
-"""Validation of single records: every reject kind of CONTRACT.md section 2, and what passes."""
+"""Validation of single records: each reject kind of docs/contract.md §2, and what passes."""
 
 from __future__ import annotations
 

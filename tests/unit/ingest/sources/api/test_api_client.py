@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ingest.common.exceptions import IngestError, SourceAuthError
+from core.exceptions import IngestError, SourceAuthError
 from ingest.sources.api.client import (
     MAX_WAIT_SECONDS,
     DataForgeClient,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from ingest.common.exceptions import IngestError
-from ingest.common.settings import Settings
+from core.exceptions import IngestError
+from core.settings import Settings
 from ingest.sources.api.extract import ingest_api, next_cursor, start_offset
 
 

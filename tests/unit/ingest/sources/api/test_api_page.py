@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from ingest.common.exceptions import IngestError, SchemaDriftError
+from core.exceptions import IngestError, SchemaDriftError
 from ingest.contract.entities import ENTITIES
 from ingest.contract.validate import Accepted, RecordValidator, Rejected
 from ingest.sources.api.page import items_prefix, page_items, to_input_record

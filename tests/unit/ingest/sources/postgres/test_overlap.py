@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ingest.common.settings import Settings
+from core.settings import Settings
 from ingest.sources.postgres.extract import overlap_window, stored_value
 
 SETTINGS = Settings(source_overlap_seconds=600, source_overlap_ids=100)

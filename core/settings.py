@@ -9,9 +9,9 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ingest.common.exceptions import SettingsError
+from core.exceptions import SettingsError
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
 class Settings(BaseSettings):
@@ -46,6 +46,18 @@ class Settings(BaseSettings):
     source_overlap_ids: int = Field(default=1000, ge=0)
     # reference time of the marts' relative windows; None means each build's start
     as_of: dt.datetime | None = None
+    # the analytics API: a BI login's URI (forge-warehouse bi-login create); unset: the API's
+    # own login `api_login`, created (or renewed) in forge_bi
+    bi_dsn: SecretStr | None = None
+    api_login: str = "forge_bi_api"
+    # connections the API keeps to the warehouse; its own login gets this + 1 as its limit
+    api_pool_size: int = Field(default=4, ge=1, le=32)
+    # browser origins allowed to call the API (comma-separated); empty: same origin only
+    api_cors_origins: str = ""
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.api_cors_origins.split(",") if origin.strip()]
 
     @property
     def project_dir(self) -> Path:

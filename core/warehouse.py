@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ingest.common import embedded
-from ingest.common.migrations import migrate
-from ingest.common.settings import Settings
+from core import embedded
+from core.migrations import migrate
+from core.settings import Settings
 
 
 def warehouse_dsn(settings: Settings) -> str:

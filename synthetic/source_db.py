@@ -19,9 +19,9 @@ import orjson
 import psycopg
 from psycopg import sql
 
-from ingest.common.db import first_line
-from ingest.common.exceptions import ForgeError
-from ingest.common.settings import PROJECT_DIR
+from core.db import first_line
+from core.exceptions import ForgeError
+from core.settings import PROJECT_DIR
 from ingest.contract.entities import Entity
 from ingest.contract.validate import Accepted, RecordValidator
 from ingest.sources.files.load import discover

@@ -1,7 +1,7 @@
 """Synthetic source data: landing files for all six entities, clean or dirty, and their manifest."""
 
-from ingest.synthetic.dirty import BadKind
-from ingest.synthetic.generate import (
+from synthetic.dirty import BadKind
+from synthetic.generate import (
     MANIFEST_NAME,
     EntityCounts,
     FileCounts,

@@ -1,6 +1,6 @@
 """Commands for analysts and BI tools: logins, the analytics API, the HTML report.
 
-Registered by ingest/cli.py as `forge-warehouse bi-login ...`, `forge-warehouse serve` and
+Registered by cli/app.py as `forge-warehouse bi-login ...`, `forge-warehouse serve` and
 `forge-warehouse report`. Bad input raises ForgeError (one sentence, exit code 1 there).
 """
 
@@ -17,8 +17,8 @@ from rich.table import Table
 
 from analytics.login_rules import DEFAULT_LIMITS, Limits, LoginKind, NewLogin
 from analytics.logins import create_login, list_logins, revoke_login
-from ingest.common.settings import get_settings
-from ingest.common.warehouse import prepare
+from core.settings import get_settings
+from core.warehouse import prepare
 
 logger = logging.getLogger(__name__)
 # off a terminal (CI, logs) rich would wrap at 80 columns
@@ -111,9 +111,8 @@ def serve(
     from analytics.api.app import create_app
     from analytics.api.pool import ConnectionPool
     from analytics.api.server import bind, bound_port, resolve_bi_dsn, run
-    from analytics.settings import get_analytics_settings
 
-    settings = get_analytics_settings()
+    settings = get_settings()
     sock = bind(host, port)
     dsn, login = resolve_bi_dsn(settings)
     app = create_app(

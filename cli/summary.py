@@ -12,12 +12,12 @@ from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 
+from cli.transform import RefreshRun
+from core.db import connect
+from core.settings import Settings
 from ingest.batch import BatchResult
-from ingest.common.db import connect
-from ingest.common.settings import Settings
 from ingest.contract.entities import ENTITIES
 from ingest.sources.files.load import FileOutcome
-from ingest.transform import RefreshRun
 
 TOP_REASONS = 3
 

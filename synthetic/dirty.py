@@ -1,6 +1,6 @@
 """Bad records and the other oddities of real deliveries, one kind per record.
 
-Every kind of reject that CONTRACT.md section 2 names has a `BadKind`; a bad record is a clean
+Every kind of reject that docs/contract.md section 2 names has a `BadKind`; a bad record is a clean
 record broken in exactly that one way, so the manifest can say which kind each bad line is. The
 `Oddity` kinds are not rejects: exact re-deliveries (skipped by the loader) and records carrying
 an unknown field (loaded, the field kept beside the record).

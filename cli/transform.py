@@ -11,36 +11,17 @@ import json
 import os
 import subprocess
 import sys
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.common.db import dbt_env
-from ingest.common.exceptions import ForgeError
-from ingest.common.settings import Settings
+from core.db import dbt_env
+from core.dbt_results import DbtResults, latest_dbt_results
+from core.exceptions import ForgeError
+from core.settings import Settings
+from orchestration_dagster.lib.partitions import nightly_day
 
-# The first day of Dagster's daily partitions (backfills can start there).
-FIRST_EVENT_DAY = dt.date(2025, 1, 1)
 # The instance configuration (telemetry off, run queue, pools) a new DAGSTER_HOME starts from.
 DAGSTER_YAML = Path(__file__).resolve().parents[1] / "orchestration_dagster" / "dagster.yaml"
-
-
-@dataclass(frozen=True)
-class DbtResults:
-    """Counts from a dbt run_results.json: nodes by kind and status."""
-
-    models: Counter[str]
-    tests: Counter[str]
-    path: Path
-
-    @property
-    def succeeded(self) -> bool:
-        return not (self.models["error"] or self.tests["fail"] or self.tests["error"])
-
-    def summary_line(self) -> str:
-        models = ", ".join(f"{count} {status}" for status, count in sorted(self.models.items()))
-        tests = ", ".join(f"{count} {status}" for status, count in sorted(self.tests.items()))
-        return f"dbt: models/snapshots {models or 'none'}; tests {tests or 'none'}"
 
 
 @dataclass(frozen=True)
@@ -152,33 +133,6 @@ def _error_after(lines: list[str], index: int) -> str:
         if line.strip():
             return line.split(": ", 1)[1] if ": " in line else line.strip()
     return ""
-
-
-def nightly_day(as_of: dt.datetime | None) -> str:
-    """The UTC day a nightly run is for: the one before `as_of`, or before now; kept within the
-    days Dagster knows (FIRST_EVENT_DAY to today), since the day only labels the run."""
-    today = dt.datetime.now(dt.UTC).date()
-    reference = as_of or dt.datetime.now(dt.UTC)
-    day = (reference.astimezone(dt.UTC) - dt.timedelta(days=1)).date()
-    return min(max(day, FIRST_EVENT_DAY), today).isoformat()
-
-
-def latest_dbt_results(project_dir: Path, *, since: float) -> DbtResults | None:
-    """The newest run_results.json under target/ written after `since` (a POSIX time)."""
-    candidates = [
-        path
-        for path in (project_dir / "target").rglob("run_results.json")
-        if path.stat().st_mtime >= since
-    ]
-    if not candidates:
-        return None
-    path = max(candidates, key=lambda candidate: candidate.stat().st_mtime)
-    models: Counter[str] = Counter()
-    tests: Counter[str] = Counter()
-    for result in json.loads(path.read_text())["results"]:
-        kind = result["unique_id"].split(".", 1)[0]
-        (tests if kind in ("test", "unit_test") else models)[result["status"]] += 1
-    return DbtResults(models, tests, path)
 
 
 def _iso(moment: dt.datetime) -> str:

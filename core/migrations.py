@@ -10,8 +10,8 @@ from yoyo import read_migrations
 from yoyo.backends.base import DatabaseBackend, get_backend_class
 from yoyo.connections import DatabaseURI
 
-from ingest.common.db import connect, first_line, parse_dsn
-from ingest.common.exceptions import ForgeError
+from core.db import connect, first_line, parse_dsn
+from core.exceptions import ForgeError
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 `generate` plays both source systems (prompt-runner, VibeForge/DataForge) over the 90 days
 before `now` and delivers their records in six files per entity, `<out>/<entity>/0001-….jsonl`
-to `0006-…`, in the landing format of CONTRACT.md section 1: mostly JSON lines, one `.jsonl.gz`
+to `0006-…`, in the landing format of docs/contract.md section 1: mostly JSON lines, one `.jsonl.gz`
 (whose producer leaves null fields out) and one `.csv` per entity. A record version goes to the
 file of the delivery window it was delivered in, so later files carry newer versions. With a
 `dirty_rate` some records come bad, duplicated or with an unknown field (see `dirty.py`).
@@ -43,8 +43,8 @@ from ingest.contract.entities import (
     USER_FEEDBACK,
     Entity,
 )
-from ingest.synthetic.dirty import BadKind, Dirt, Oddity, bad_line, with_extra_field
-from ingest.synthetic.world import (
+from synthetic.dirty import BadKind, Dirt, Oddity, bad_line, with_extra_field
+from synthetic.world import (
     HOUR,
     PROJECT_SHARE,
     WINDOW_DAYS,

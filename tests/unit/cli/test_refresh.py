@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.transform import FIRST_EVENT_DAY, RefreshRun, nightly_day
+from cli.transform import RefreshRun
+from orchestration_dagster.lib.partitions import FIRST_EVENT_DAY, nightly_day
 
 RUN = "nightly_refresh_job - 4dbdbd1b-bc47-4a6a-932b-fed98bb14a45 - 14828"
 # Dagster's lines, as `dagster job execute` writes them (shortened paths)

@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from ingest.common.exceptions import ForgeError, WarehouseUnavailableError
+from core.exceptions import ForgeError, WarehouseUnavailableError
 
 logger = logging.getLogger(__name__)
 

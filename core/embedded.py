@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from ingest.common.exceptions import WarehouseUnavailableError
+from core.exceptions import WarehouseUnavailableError
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ import orjson
 import pytest
 
 from ingest.contract.entities import ENTITIES, PHASES, Entity, Kind
-from ingest.synthetic import (
+from synthetic import (
     MANIFEST_NAME,
     BadKind,
     Manifest,

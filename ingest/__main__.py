@@ -1,5 +1,0 @@
-"""`python -m ingest` runs the forge-warehouse command line."""
-
-from ingest.cli import main
-
-main()

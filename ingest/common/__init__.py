@@ -1,1 +1,0 @@
-"""What every ingest job shares: settings, the warehouse connection, errors, logging."""

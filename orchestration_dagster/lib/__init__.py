@@ -1,0 +1,1 @@
+"""Pure helpers the defs share (calendars, dbt arguments, translators), unit-tested alone."""

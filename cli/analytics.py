@@ -7,22 +7,19 @@ Registered by cli/app.py as `forge-warehouse bi-login ...`, `forge-warehouse ser
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from analytics.login_rules import DEFAULT_LIMITS, Limits, LoginKind, NewLogin
 from analytics.logins import create_login, list_logins, revoke_login
+from cli.console import console, red
 from core.settings import get_settings
 from core.warehouse import prepare
 
 logger = logging.getLogger(__name__)
-# off a terminal (CI, logs) rich would wrap at 80 columns
-console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
 
 GUIDE = "docs/analyst-guide.md"
 
@@ -87,7 +84,7 @@ def bi_login_list() -> None:
             f"{login.connections}/{login.connection_limit}",
             login.settings.get("statement_timeout", "-"),
             login.settings.get("temp_file_limit", "-"),
-            "[red]changed: " + ", ".join(drift) + "[/red]" if drift else "as created",
+            red("changed: " + ", ".join(drift)) if drift else "as created",
         )
     console.print(table)
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from cli.analytics import bi_login_app, report, serve
-from cli.console import console
+from cli.console import console, red
 from cli.db import db_app
 from cli.ingest import generate, ingest_app
 from cli.refresh import build, demo, refresh
@@ -50,5 +50,5 @@ def main() -> None:
     try:
         app(prog_name="forge-warehouse")
     except ForgeError as error:
-        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        console.print(red("error:"), str(error), soft_wrap=True)
         sys.exit(1)

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import psycopg
 import typer
 
-from cli.console import console
+from cli.console import console, red
 from cli.progress import LoadProgress
 from cli.summary import batch_line, file_line, print_ingest_summary
 from core.db import connect
@@ -152,8 +152,8 @@ def _finish_ingest(batches: list[BatchResult], seconds: float, *, skipped: int =
     failed = [batch for batch in batches if batch.status != "succeeded"]
     breaches = over_budget(batches, get_settings().reject_rate_threshold)
     for message in breaches:
-        console.print(f"[red]error budget:[/red] {message}", soft_wrap=True)
+        console.print(red("error budget:"), message, soft_wrap=True)
     if failed:
-        console.print(f"[red]{len(failed)} batch(es) failed[/red]; nothing of them was kept")
+        console.print(red(f"{len(failed)} batch(es) failed;"), "nothing of them was kept")
     if failed or breaches:
         raise typer.Exit(1)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli.console import console
+from cli.console import console, red
 from cli.ingest import entities_named
 from core.db import connect
 from core.settings import get_settings
@@ -68,7 +68,7 @@ def rejects_replay(
         console.print("nothing to replay")
     for outcome in outcomes:
         if outcome.batch is not None and outcome.batch.status != "succeeded":
-            console.print(f"[red]{outcome.entity}: replay failed[/red]: {outcome.batch.error}")
+            console.print(red(f"{outcome.entity}: replay failed:"), str(outcome.batch.error))
             raise typer.Exit(1)
         console.print(
             f"{outcome.entity}: replayed {outcome.replayed} = loaded {outcome.loaded} "

@@ -12,6 +12,7 @@ from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 
+from cli.console import green, red
 from cli.transform import RefreshRun
 from core.db import connect
 from core.settings import Settings
@@ -128,16 +129,16 @@ def print_refresh_summary(
         console.print(f"  {count} rejected: {reason}", soft_wrap=True)
     failed_batches = sum(values[4] for values in loads.values())
     if failed_batches:
-        console.print(f"[red]{failed_batches} batch(es) failed[/red]; see audit.loads.error")
+        console.print(red(f"{failed_batches} batch(es) failed;"), "see audit.loads.error")
     console.print("marts: " + (", ".join(f"{name} {rows}" for name, rows in mart_rows) or "none"))
     console.print(
         run.dbt.summary_line() if run.dbt else "dbt: no results (the job stopped before dbt)"
     )
-    status = "[green]succeeded[/green]" if run.succeeded else "[red]FAILED[/red]"
+    status = green("succeeded") if run.succeeded else red("FAILED")
     log = _short(run.log_path, settings)
-    console.print(f"nightly refresh {status} in {seconds:.1f} s; Dagster log: {log}")
+    console.print("nightly refresh", status, f"in {seconds:.1f} s; Dagster log: {log}")
     for reason in run.failure_reasons():
-        console.print(f"  [red]failed:[/red] {reason}", soft_wrap=True)
+        console.print(red("  failed:"), reason, soft_wrap=True)
 
 
 def _count(conn: psycopg.Connection[Any], schema: str, table: str) -> int:

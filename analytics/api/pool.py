@@ -1,72 +1,84 @@
-"""A small, bounded pool of autocommit connections as one BI login (the API's only way in)."""
+"""The API's connections: psycopg-pool's pool of autocommit connections as one BI login.
+
+psycopg-pool keeps at most `size` connections, checks each before handing it out and replaces
+one found broken. What it cannot tell a caller is why it gave up waiting; this module does:
+every connection busy is `PoolBusyError`, a warehouse that refused or dropped new connections
+meanwhile is `WarehouseUnavailableError` (both a 503 in one sentence).
+"""
 
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 from psycopg.conninfo import make_conninfo
-from psycopg.pq import TransactionStatus
+from psycopg_pool import ConnectionPool, PoolTimeout
 
-from core.db import connect
+from analytics.timestamps import register_lenient_timestamps
+from core.db import CONNECT_TIMEOUT_SECONDS, describe, parse_dsn
+from core.exceptions import WarehouseUnavailableError
 
 logger = logging.getLogger(__name__)
 
 APPLICATION_NAME = "forge-analytics-api"
+_CONNECTION_ERRORS = "connections_errors"
 
 
-class PoolTimeoutError(Exception):
+class PoolBusyError(Exception):
     """Every connection stayed busy for the whole wait."""
 
 
-class ConnectionPool:
+class ApiPool:
     """At most `size` connections; a request waits up to `timeout` seconds for one."""
 
     def __init__(self, dsn: str, size: int, timeout: float = 10.0) -> None:
-        self._dsn = make_conninfo(dsn, application_name=APPLICATION_NAME)
-        self._slots = threading.BoundedSemaphore(size)
-        self._idle: queue.SimpleQueue[psycopg.Connection[Any]] = queue.SimpleQueue()
+        self._where = describe(parse_dsn(dsn))
         self._timeout = timeout
+        self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+            make_conninfo(dsn, application_name=APPLICATION_NAME),
+            min_size=1,
+            max_size=size,
+            kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_SECONDS},
+            configure=_configure,
+            check=ConnectionPool.check_connection,
+            timeout=timeout,
+            name=APPLICATION_NAME,
+            open=True,
+        )
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:
-        """A connection for one request; a broken one is closed, a healthy one kept."""
-        if not self._slots.acquire(timeout=self._timeout):
-            raise PoolTimeoutError
-        conn: psycopg.Connection[Any] | None = None
+        """A checked connection for one request, given back (or replaced) afterwards."""
+        errors_before = self._connection_errors()
         try:
-            conn = self._take()
+            conn = self._pool.getconn()
+        except PoolTimeout:
+            if self._connection_errors() > errors_before:
+                raise WarehouseUnavailableError(
+                    f"cannot connect to the warehouse at {self._where}: no connection could be "
+                    f"opened in {self._timeout:g} s"
+                ) from None
+            raise PoolBusyError from None
+        try:
             yield conn
         finally:
-            if conn is not None:
-                self._give_back(conn)
-            self._slots.release()
+            self._pool.putconn(conn)
+
+    def stats(self) -> dict[str, int]:
+        """psycopg-pool's counters (pool_size, pool_available, requests_waiting, ...)."""
+        return self._pool.get_stats()
 
     def close(self) -> None:
-        """Close the idle connections (those in use close when given back to a closed pool)."""
-        while True:
-            try:
-                self._idle.get_nowait().close()
-            except queue.Empty:
-                return
+        self._pool.close()
 
-    def _take(self) -> psycopg.Connection[Any]:
-        while True:
-            try:
-                conn = self._idle.get_nowait()
-            except queue.Empty:
-                return connect(self._dsn, autocommit=True)
-            if not conn.closed and not conn.broken:
-                return conn
+    def _connection_errors(self) -> int:
+        return self._pool.get_stats().get(_CONNECTION_ERRORS, 0)
 
-    def _give_back(self, conn: psycopg.Connection[Any]) -> None:
-        healthy = not conn.closed and not conn.broken
-        if healthy and conn.info.transaction_status == TransactionStatus.IDLE:
-            self._idle.put(conn)
-        else:
-            conn.close()
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    """Every connection reads times in UTC, and reads an out-of-range time as None."""
+    conn.execute("set timezone = 'UTC'")
+    register_lenient_timestamps(conn)

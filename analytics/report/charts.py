@@ -95,7 +95,7 @@ def trends_section(data: ReportData) -> str:
             data.satisfaction, "Satisfaction (mean rating, 1-5)", (1, 5), score, TEAL, "ratings"
         )
         + _trend_figure(
-            data.session_success, "Session success rate (%)", (0, 100), percent, PURPLE, "sessions"
+            data.session_success, "Session success rate", (0, 1), share, PURPLE, "sessions"
         )
         + "</div>"
     )
@@ -221,7 +221,7 @@ def _trend_figure(
     color: str,
     unit: str,
 ) -> str:
-    values = [bucket.sums.value for bucket in trend.buckets]
+    values = trend.values()
     notes = [f"{bucket.sums.sample_size} {unit}" for bucket in trend.buckets]
     chart = line_chart(
         [bucket.end_date for bucket in trend.buckets],
@@ -231,7 +231,7 @@ def _trend_figure(
         title=title,
         notes=notes,
     )
-    overall = trend.summary.value
+    overall = trend.metric.value_of(trend.summary)
     caption = (
         f"{title}: {fmt(overall)} over the {trend.period.count} weeks "
         f"({trend.summary.sample_size} {unit})"

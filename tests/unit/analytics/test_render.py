@@ -19,7 +19,7 @@ NOW = dt.datetime(2025, 12, 8, 6, 0, tzinfo=dt.UTC)
 PERIOD = Period(4, 7)
 
 
-def _trend(metric: Metric, values: list[tuple[float, float | None, int]]) -> MetricTrend:
+def _trend(metric: Metric, values: list[tuple[int, int | None, int]]) -> MetricTrend:
     end = NOW.date()
     buckets = [
         Bucket(
@@ -43,10 +43,8 @@ def _data(**changes: object) -> ReportData:
             PatternRow("cli", "CLI", 2, 0, None, None),
         ],
         pattern_count=12,
-        satisfaction=_trend(
-            Metric.SATISFACTION, [(8.0, 2.0, 2), (0.0, 0.0, 0), (9.0, 3.0, 3), (4.0, 1.0, 1)]
-        ),
-        session_success=_trend(Metric.SESSION_SUCCESS_RATE, [(100.0, 2.0, 2)] * 4),
+        satisfaction=_trend(Metric.SATISFACTION, [(8, 2, 2), (0, 0, 0), (9, 3, 3), (4, 1, 1)]),
+        session_success=_trend(Metric.SESSION_SUCCESS_RATE, [(1, 2, 2)] * 4),
         phases=[
             PhaseRow("planning", 10, 190.0, 650.0, 0.94),
             PhaseRow("testing", 8, 790.0, None, 0.8),

@@ -61,7 +61,10 @@ async def _invalid_request(_: Request, error: Exception) -> JSONResponse:
         else:
             message = str(item["msg"]).rstrip(".")
             problems.append(f"{where} parameter {name}: {message} (got {shown(item['input'])})")
-    return _error(400, "; ".join(problems))
+    more = len(problems) - 1
+    # the first problem, whole; the others counted, so the answer stays one short sentence
+    extra = f" (and {more} more parameter{'s' if more > 1 else ''} in error)" if more else ""
+    return _error(400, problems[0] + extra)
 
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
@@ -76,7 +79,7 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
 
 
 async def _busy(_: Request, error: Exception) -> JSONResponse:
-    return _error(503, "the warehouse is busy: every API connection is in use; try again")
+    return _error(503, "the warehouse is busy: no API connection came free in time; try again")
 
 
 async def _unavailable(_: Request, error: Exception) -> JSONResponse:

@@ -8,13 +8,24 @@ each field's description names its unit.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from analytics.metrics import UNIT_HELP, Unit
 
 OUT_OF_RANGE = " Null when the stored time lies outside years 1-9999 (e.g. infinity)."
+
+
+def _finite(value: float | None) -> float | None:
+    """NaN or infinity (which a numeric or double column can hold) is no number: null."""
+    return value if value is None or math.isfinite(value) else None
+
+
+# every fractional number the API answers: JSON has no NaN, and a mart may hold one
+Number = Annotated[float | None, AfterValidator(_finite)]
 
 
 class ErrorBody(BaseModel):
@@ -37,20 +48,20 @@ class PatternMetrics(BaseModel):
     )
     successful_builds: int | None = Field(description="Count of projects whose last build passed.")
     failed_builds: int | None = Field(description="Count of projects whose last build failed.")
-    build_success_ratio: float | None = Field(
+    build_success_ratio: Number = Field(
         description=(
             "Fraction 0-1 (4 decimals) of the built projects whose last build passed; null "
             "without a built project."
         )
     )
     feedback_count: int = Field(description="Count of feedback submissions.")
-    avg_satisfaction: float | None = Field(
+    avg_satisfaction: Number = Field(
         description="Mean overall_satisfaction, a rating 1-5 (2 decimals)."
     )
-    avg_usefulness: float | None = Field(
+    avg_usefulness: Number = Field(
         description="Mean pattern_usefulness, a rating 1-5 (2 decimals)."
     )
-    avg_nps: float | None = Field(
+    avg_nps: Number = Field(
         description=(
             "Mean likelihood_to_reuse, a rating 1-10 (2 decimals); the seed's name, not a Net "
             "Promoter Score (that is `nps`)."
@@ -59,10 +70,10 @@ class PatternMetrics(BaseModel):
     recommendation_count: int | None = Field(
         description="Count of feedback answering yes to would_recommend."
     )
-    avg_time_to_build_minutes: float | None = Field(
+    avg_time_to_build_minutes: Number = Field(
         description="Mean time to the first build, in minutes (2 decimals)."
     )
-    nps: float | None = Field(
+    nps: Number = Field(
         description=(
             "Net Promoter Score, a score -100 to 100 (2 decimals): percent of promoters (9-10) "
             "minus percent of detractors (1-6) among scored feedback."
@@ -106,13 +117,13 @@ class FeedbackPoint(BaseModel):
     start_date: dt.date
     end_date: dt.date
     feedback_count: int = Field(description="Count of feedback submitted in the bucket.")
-    avg_satisfaction: float | None = Field(
+    avg_satisfaction: Number = Field(
         description="Mean overall_satisfaction, a rating 1-5 (2 decimals); null without ratings."
     )
-    nps: float | None = Field(
+    nps: Number = Field(
         description="Net Promoter Score, -100 to 100 (2 decimals); null without a scored answer."
     )
-    recommendation_ratio: float | None = Field(
+    recommendation_ratio: Number = Field(
         description=(
             "Fraction 0-1 (4 decimals) of the answers to would_recommend that are yes; null "
             "without an answer."
@@ -160,7 +171,7 @@ class TrendPoint(BaseModel):
 
     start_date: dt.date
     end_date: dt.date
-    value: float | None = Field(description=VALUE_HELP)
+    value: Number = Field(description=VALUE_HELP)
     numerator: int = Field(description=NUMERATOR_HELP)
     denominator: int | None = Field(description=DENOMINATOR_HELP)
     sample_size: int = Field(description=SAMPLE_HELP)
@@ -169,7 +180,7 @@ class TrendPoint(BaseModel):
 class TrendSummary(BaseModel):
     """The whole period, summed the same way as a bucket."""
 
-    value: float | None = Field(description=VALUE_HELP)
+    value: Number = Field(description=VALUE_HELP)
     numerator: int = Field(description=NUMERATOR_HELP)
     denominator: int | None = Field(description=DENOMINATOR_HELP)
     sample_size: int = Field(description=SAMPLE_HELP)

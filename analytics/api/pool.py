@@ -2,13 +2,15 @@
 
 psycopg-pool keeps at most `size` connections, checks each before handing it out and replaces
 one found broken. What it cannot tell a caller is why it gave up waiting; this module does:
-every connection busy is `PoolBusyError`, a warehouse that refused or dropped new connections
-meanwhile is `WarehouseUnavailableError` (both a 503 in one sentence).
+with every connection handed out to requests, the warehouse is busy (`PoolBusyError`); with
+fewer, the pool could not open one, and a direct attempt says why
+(`WarehouseUnavailableError`). Both are a 503 in one sentence.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,13 +20,13 @@ from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from analytics.timestamps import register_lenient_timestamps
-from core.db import CONNECT_TIMEOUT_SECONDS, describe, parse_dsn
+from core.db import CONNECT_TIMEOUT_SECONDS, describe, first_line, parse_dsn
 from core.exceptions import WarehouseUnavailableError
 
 logger = logging.getLogger(__name__)
 
 APPLICATION_NAME = "forge-analytics-api"
-_CONNECTION_ERRORS = "connections_errors"
+PROBE_TIMEOUT_SECONDS = 3
 
 
 class PoolBusyError(Exception):
@@ -35,10 +37,13 @@ class ApiPool:
     """At most `size` connections; a request waits up to `timeout` seconds for one."""
 
     def __init__(self, dsn: str, size: int, timeout: float = 10.0) -> None:
+        self._conninfo = make_conninfo(dsn, application_name=APPLICATION_NAME)
         self._where = describe(parse_dsn(dsn))
-        self._timeout = timeout
+        self._size = size
+        self._in_use = 0
+        self._lock = threading.Lock()
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-            make_conninfo(dsn, application_name=APPLICATION_NAME),
+            self._conninfo,
             min_size=1,
             max_size=size,
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_SECONDS},
@@ -52,19 +57,22 @@ class ApiPool:
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:
         """A checked connection for one request, given back (or replaced) afterwards."""
-        errors_before = self._connection_errors()
         try:
             conn = self._pool.getconn()
         except PoolTimeout:
-            if self._connection_errors() > errors_before:
-                raise WarehouseUnavailableError(
-                    f"cannot connect to the warehouse at {self._where}: no connection could be "
-                    f"opened in {self._timeout:g} s"
-                ) from None
+            with self._lock:
+                busy = self._in_use >= self._size
+            if busy:
+                raise PoolBusyError from None
+            self._probe()
             raise PoolBusyError from None
+        with self._lock:
+            self._in_use += 1
         try:
             yield conn
         finally:
+            with self._lock:
+                self._in_use -= 1
             self._pool.putconn(conn)
 
     def stats(self) -> dict[str, int]:
@@ -74,8 +82,14 @@ class ApiPool:
     def close(self) -> None:
         self._pool.close()
 
-    def _connection_errors(self) -> int:
-        return self._pool.get_stats().get(_CONNECTION_ERRORS, 0)
+    def _probe(self) -> None:
+        """Connect once, directly: the pool had room but no connection, so say why."""
+        try:
+            psycopg.connect(self._conninfo, connect_timeout=PROBE_TIMEOUT_SECONDS).close()
+        except psycopg.Error as error:
+            raise WarehouseUnavailableError(
+                f"cannot connect to the warehouse at {self._where}: {first_line(error)}"
+            ) from None
 
 
 def _configure(conn: psycopg.Connection[Any]) -> None:

@@ -67,6 +67,11 @@ def client() -> Iterator[TestClient]:
             "query parameter limit: Input should be less than or equal to 100 (got '500')",
         ),
         (
+            "/api/analytics/patterns?limit=0&offset=-1&order=up",
+            "query parameter limit: Input should be greater than or equal to 1 (got '0') "
+            "(and 2 more parameters in error)",
+        ),
+        (
             "/api/analytics/patterns?order=sideways",
             "query parameter order: Input should be 'asc' or 'desc' (got 'sideways')",
         ),

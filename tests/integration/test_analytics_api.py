@@ -24,6 +24,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from core.exceptions import ForgeError
+from core.settings import PROJECT_DIR
 from tests.integration.test_analytics_report import CHROMIUM, CHROMIUM_ARGS
 from tests.integration.test_analytics_warehouse import (
     Built,
@@ -332,6 +333,28 @@ def test_serve_says_when_it_cannot_listen(built_dsn: str) -> None:
         assert "cannot listen on 192.0.2.1:0" in str(result.exception)
     finally:
         drop_login(built_dsn, name)
+
+
+def test_the_analyst_guides_example_is_what_the_api_answers(api: Api) -> None:
+    guide = (PROJECT_DIR / "docs" / "analyst-guide.md").read_text(encoding="utf-8")
+    found = re.search(
+        r"`GET (/api/analytics/trends\?[^`]+)` on the tests' synthetic.*?```json\n(.*?)```",
+        guide,
+        re.DOTALL,
+    )
+    assert found, "the guide shows a trend's answer"
+    shown, answer = json.loads(found[2]), api.ok(found[1])
+
+    def shape(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: shape(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [shape(item) for item in value]
+        return type(value).__name__
+
+    assert shape(shown) == shape(answer)
+    if answer["as_of"] == shown["as_of"]:  # the same synthetic warehouse: the same numbers
+        assert shown == answer
 
 
 @pytest.mark.parametrize(

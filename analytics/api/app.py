@@ -174,7 +174,10 @@ def get_pattern(
             raise HTTPException(404, f"no pattern {shown(pattern_id)} in marts.pattern_analytics")
         pattern = PatternMetrics(**row)
         feedback = cursor.execute(query("select_pattern_feedback"), params).fetchall()
-        buckets = fetch_pattern_trend(conn, pattern_id, span, pattern.as_of)
+        # without a usable as_of (infinity in the mart) there is no window to end the trend on
+        buckets = (
+            fetch_pattern_trend(conn, pattern_id, span, pattern.as_of) if pattern.as_of else []
+        )
     return PatternDetail(
         pattern=pattern,
         recent_feedback=[Feedback(**item) for item in feedback],

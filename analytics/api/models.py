@@ -82,7 +82,9 @@ class PatternMetrics(BaseModel):
     last_activity: dt.datetime | None = Field(
         description="Latest update of one of the pattern's projects (UTC)." + OUT_OF_RANGE
     )
-    as_of: dt.datetime = Field(description="Reference time of the build's relative windows.")
+    as_of: dt.datetime | None = Field(
+        description="Reference time of the build's relative windows." + OUT_OF_RANGE
+    )
 
 
 class PatternPage(BaseModel):

@@ -75,10 +75,6 @@ class ApiPool:
                 self._in_use -= 1
             self._pool.putconn(conn)
 
-    def stats(self) -> dict[str, int]:
-        """psycopg-pool's counters (pool_size, pool_available, requests_waiting, ...)."""
-        return self._pool.get_stats()
-
     def close(self) -> None:
         self._pool.close()
 

@@ -44,7 +44,13 @@ PROPERTY = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 YEAR_10000 = "9999-12-31T23:59:59-12:00"  # valid input, year 10000 in UTC
-ABSURD_PATTERNS = ("zz-year-10000", "zz-endless", "zz-before-christ", "zz-not-a-number")
+ABSURD_PATTERNS = (
+    "zz-year-10000",
+    "zz-endless",
+    "zz-before-christ",
+    "zz-not-a-number",
+    "zz-timeless",
+)
 ABSURD_TEMPLATE = "f" * 64
 
 # any character a URL can carry (lone surrogates cannot be encoded), with the ones that break
@@ -181,6 +187,9 @@ def test_absurd_times_read_as_null_and_every_endpoint_answers(client: TestClient
     assert len(submitted) == 4 and submitted.count(None) == 3  # infinity, -infinity, year 10000
     for path in ("/api/health", "/api/analytics/patterns/zz-not-a-number"):
         assert client.get(path).status_code == 200, path
+    timeless = client.get("/api/analytics/patterns/zz-timeless")
+    assert timeless.status_code == 200, timeless.text
+    assert timeless.json()["pattern"]["as_of"] is None and timeless.json()["trend"]["points"] == []
 
 
 @pytest.mark.parametrize("period", ["1095d", "156w"])
@@ -213,13 +222,15 @@ insert into marts.pattern_analytics (
     avg_satisfaction, nps, last_activity, as_of
 )
 select pattern_id, pattern_name, 1, 4, rate, satisfaction, nps, last_activity,
-    (select max(as_of) from marts.pattern_analytics)
+    coalesce(as_of, (select max(as_of) from marts.pattern_analytics))
 from (values
-    ('zz-year-10000', 'Year 10000', 100.0, 5.0, 100.0, %(year_10000)s::timestamptz),
-    ('zz-endless', 'Endless', 0.0, 1.0, -100.0, 'infinity'::timestamptz),
-    ('zz-before-christ', 'Before Christ', 50.0, 3.0, 0.0, '0044-03-15 BC'::timestamptz),
-    ('zz-not-a-number', 'Not a number', 'NaN', 'NaN', 'NaN', now())
-) as absurd (pattern_id, pattern_name, rate, satisfaction, nps, last_activity);
+    ('zz-year-10000', 'Year 10000', 100.0, 5.0, 100.0, %(year_10000)s::timestamptz, null),
+    ('zz-endless', 'Endless', 0.0, 1.0, -100.0, 'infinity'::timestamptz, null),
+    ('zz-before-christ', 'Before Christ', 50.0, 3.0, 0.0, '0044-03-15 BC'::timestamptz, null),
+    ('zz-not-a-number', 'Not a number', 'NaN', 'NaN', 'NaN', now(), null),
+    -- a build's reference time no one could have passed: the pattern still answers
+    ('zz-timeless', 'Timeless', 100.0, 4.0, 0.0, now(), 'infinity'::timestamptz)
+) as absurd (pattern_id, pattern_name, rate, satisfaction, nps, last_activity, as_of);
 
 insert into marts.fct_feedback (
     feedback_id, pattern_id, submitted_at, submitted_date, overall_satisfaction,

@@ -4,6 +4,7 @@ ones, both ending on the marts' as_of date."""
 from __future__ import annotations
 
 import re
+import reprlib
 from dataclasses import dataclass
 
 MAX_DAYS = 1095  # three years
@@ -38,8 +39,8 @@ def parse_period(text: str) -> Period:
     """`30d` or `12w`; anything else raises ValueError with a sentence saying what is expected."""
     match = PERIOD_PATTERN.fullmatch(text.strip())
     if match is None:
-        raise ValueError(f"period {text!r} is not {PERIOD_HELP}")
+        raise ValueError(f"period {reprlib.repr(text)} is not {PERIOD_HELP}")
     period = Period(count=int(match[1]), bucket_days=7 if match[2] == "w" else 1)
     if period.days > MAX_DAYS:
-        raise ValueError(f"period {text!r} is longer than {MAX_DAYS} days")
+        raise ValueError(f"period {reprlib.repr(text)} is longer than {MAX_DAYS} days")
     return period

@@ -1,4 +1,5 @@
-"""Time series over the marts, in buckets that end on the marts' as_of date (API and report)."""
+"""Time series over the marts, in buckets that end on the last whole day before the marts' as_of
+(API and report)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from analytics.metrics import Metric, Sums, add_up
+from analytics.metrics import Metric, Sums, add_up, from_mart
 from analytics.periods import Period
 from analytics.queries import query
 
@@ -36,6 +37,10 @@ class MetricTrend:
     def summary(self) -> Sums:
         return add_up(bucket.sums for bucket in self.buckets)
 
+    def values(self) -> list[float | None]:
+        """Each bucket's value in the metric's unit (None where nothing was measured)."""
+        return [self.metric.value_of(bucket.sums) for bucket in self.buckets]
+
 
 @dataclass(frozen=True)
 class FeedbackBucket:
@@ -46,7 +51,7 @@ class FeedbackBucket:
     feedback_count: int
     avg_satisfaction: float | None
     nps: float | None
-    recommendation_rate: float | None
+    recommendation_ratio: float | None
 
 
 def fetch_metric_trend(
@@ -64,7 +69,7 @@ def fetch_metric_trend(
         Bucket(
             start_date=row["start_date"],
             end_date=row["end_date"],
-            sums=Sums(row["numerator"], row["denominator"], row["sample_size"]),
+            sums=from_mart(metric, row["numerator"], row["denominator"], row["sample_size"]),
         )
         for row in rows
     ]
@@ -72,12 +77,12 @@ def fetch_metric_trend(
 
 
 def fetch_pattern_trend(
-    conn: psycopg.Connection[Any], pattern_id: str, period: Period, end_date: dt.date
+    conn: psycopg.Connection[Any], pattern_id: str, period: Period, as_of: dt.datetime
 ) -> list[FeedbackBucket]:
-    """A pattern's feedback from marts.fct_feedback over `period` up to `end_date`."""
+    """A pattern's feedback from marts.fct_feedback over `period`, up to the day before as_of."""
     params = {
         "pattern_id": pattern_id,
-        "end_date": end_date,
+        "as_of": as_of,
         "bucket_days": period.bucket_days,
         "bucket_count": period.count,
     }
@@ -87,18 +92,20 @@ def fetch_pattern_trend(
 
 
 def feedback_bucket(row: dict[str, Any]) -> FeedbackBucket:
-    """Rates of one bucket from its counts; a rate without answers is None."""
+    """Values of one bucket from its counts, rounded as the marts round them; None without
+    answers."""
+    satisfaction = _share(row["satisfaction_sum"], row["satisfaction_count"])
+    nps = _share(row["promoters"] - row["detractors"], row["scored"])
+    recommendation = _share(row["recommending"], row["answered_recommend"])
     return FeedbackBucket(
         start_date=row["start_date"],
         end_date=row["end_date"],
         feedback_count=row["feedback_count"],
-        avg_satisfaction=_ratio(row["satisfaction_sum"], row["satisfaction_count"]),
-        nps=_ratio(100.0 * (row["promoters"] - row["detractors"]), row["scored"]),
-        recommendation_rate=_ratio(row["recommending"], row["answered_recommend"]),
+        avg_satisfaction=None if satisfaction is None else round(satisfaction, 2),
+        nps=None if nps is None else round(100 * nps, 2),
+        recommendation_ratio=None if recommendation is None else round(recommendation, 4),
     )
 
 
-def _ratio(numerator: float | None, denominator: int) -> float | None:
-    if numerator is None or not denominator:
-        return None
-    return float(numerator) / denominator
+def _share(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None

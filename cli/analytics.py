@@ -106,19 +106,19 @@ def serve(
 ) -> None:
     """Serve the read-only analytics API (OpenAPI at /openapi.json) through a BI login."""
     from analytics.api.app import create_app
-    from analytics.api.pool import ConnectionPool
+    from analytics.api.pool import ApiPool
     from analytics.api.server import bind, bound_port, resolve_bi_dsn, run
 
     settings = get_settings()
     sock = bind(host, port)
     dsn, login = resolve_bi_dsn(settings)
     app = create_app(
-        ConnectionPool(dsn, settings.api_pool_size), login=login, cors_origins=settings.cors_origins
+        ApiPool(dsn, settings.api_pool_size), login=login, cors_origins=settings.cors_origins
     )
     shown = f"[{host}]" if ":" in host else host
     typer.echo(
         f"analytics API on http://{shown}:{bound_port(sock)} reading the marts as {login}; "
-        f"OpenAPI at /openapi.json, docs at /docs (Ctrl-C stops)"
+        f"OpenAPI at /openapi.json, docs at /docs and /redoc (Ctrl-C stops)"
     )
     run(app, sock)
 

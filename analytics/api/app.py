@@ -2,12 +2,12 @@
 
 The outcome-tracking seed's three analytics endpoints (patterns, one pattern, trends) plus a
 health check. Bad parameters are a 400 with one sentence, an unknown pattern a 404, a warehouse
-that cannot answer a 503; the OpenAPI document is at /openapi.json, its pages at /docs.
+that cannot answer a 503; the OpenAPI document is at /openapi.json, its pages at /docs and
+/redoc (analytics/api/docs.py: served with their assets, nothing from a CDN).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager
@@ -22,7 +22,8 @@ from fastapi.routing import APIRoute
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from analytics.api.errors import ERROR_HANDLERS, openapi_with_our_errors
+from analytics.api.docs import add_docs
+from analytics.api.errors import ERROR_HANDLERS, openapi_with_our_errors, shown
 from analytics.api.models import (
     ErrorBody,
     Feedback,
@@ -60,7 +61,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 
 class Connections(Protocol):
-    """Where requests get a connection (analytics.api.pool.ConnectionPool)."""
+    """Where requests get a connection (analytics.api.pool.ApiPool)."""
 
     def connection(self) -> AbstractContextManager[psycopg.Connection[Any]]: ...
 
@@ -74,7 +75,7 @@ class SortColumn(StrEnum):
     PATTERN_NAME = "pattern_name"
     TOTAL_PROJECTS = "total_projects"
     PROJECTS_LAST_30_DAYS = "projects_last_30_days"
-    BUILD_SUCCESS_RATE = "build_success_rate"
+    BUILD_SUCCESS_RATIO = "build_success_ratio"
     FEEDBACK_COUNT = "feedback_count"
     AVG_SATISFACTION = "avg_satisfaction"
     NPS = "nps"
@@ -86,8 +87,9 @@ class Direction(StrEnum):
     DESC = "desc"
 
 
-def _reject_unknown_parameters(request: Request) -> None:
-    """A misspelt parameter is a 400, not silently ignored."""
+def _check_parameters(request: Request) -> None:
+    """A misspelt parameter is a 400, not silently ignored; so is a value holding a NUL
+    character, which no text in Postgres can hold (it could only fail the query)."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
@@ -95,9 +97,15 @@ def _reject_unknown_parameters(request: Request) -> None:
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         takes = f"it takes {', '.join(sorted(known))}" if known else "it takes none"
-        raise HTTPException(
-            400, f"unknown query parameter {', '.join(map(repr, unknown))}: {takes}"
-        )
+        names = ", ".join(shown(name) for name in unknown[:5])
+        raise HTTPException(400, f"unknown query parameter {names}: {takes}")
+    values = [("path", *item) for item in request.path_params.items()]
+    values += [("query", *item) for item in request.query_params.multi_items()]
+    for where, name, value in values:
+        if "\x00" in str(value):
+            raise HTTPException(
+                400, f"{where} parameter {name} holds a NUL character: {shown(value)}"
+            )
 
 
 def _query_parameters(dependant: Dependant) -> set[str]:
@@ -107,7 +115,7 @@ def _query_parameters(dependant: Dependant) -> set[str]:
     return names
 
 
-router = APIRouter(prefix="/api", dependencies=[Depends(_reject_unknown_parameters)])
+router = APIRouter(prefix="/api", dependencies=[Depends(_check_parameters)])
 
 
 @router.get(
@@ -163,11 +171,13 @@ def get_pattern(
         one = {"pattern_id": pattern_id, "limit": 1, "offset": 0}
         row = cursor.execute(ONE_PATTERN, one).fetchone()
         if row is None:
-            raise HTTPException(404, f"no pattern {pattern_id!r} in marts.pattern_analytics")
+            raise HTTPException(404, f"no pattern {shown(pattern_id)} in marts.pattern_analytics")
         pattern = PatternMetrics(**row)
         feedback = cursor.execute(query("select_pattern_feedback"), params).fetchall()
-        end_date = pattern.as_of.astimezone(dt.UTC).date()
-        buckets = fetch_pattern_trend(conn, pattern_id, span, end_date)
+        # without a usable as_of (infinity in the mart) there is no window to end the trend on
+        buckets = (
+            fetch_pattern_trend(conn, pattern_id, span, pattern.as_of) if pattern.as_of else []
+        )
     return PatternDetail(
         pattern=pattern,
         recent_feedback=[Feedback(**item) for item in feedback],
@@ -196,17 +206,18 @@ def get_trend(
     summary = trend.summary
     return Trend(
         metric=metric.value,
+        unit=metric.unit,
         period=span.text,
         granularity=span.granularity,
         start_date=trend.buckets[0].start_date if trend.buckets else None,
         end_date=trend.buckets[-1].end_date if trend.buckets else None,
         as_of=trend.as_of,
-        summary=TrendSummary(value=summary.value, **summary.__dict__),
+        summary=TrendSummary(value=metric.value_of(summary), **summary.__dict__),
         points=[
             TrendPoint(
                 start_date=bucket.start_date,
                 end_date=bucket.end_date,
-                value=bucket.sums.value,
+                value=metric.value_of(bucket.sums),
                 **bucket.sums.__dict__,
             )
             for bucket in trend.buckets
@@ -236,10 +247,15 @@ def create_app(pool: Connections, *, login: str, cors_origins: Sequence[str] = (
         description=(
             "Pattern success and feedback, and daily metrics as time series. Every answer is "
             "read from schema `marts` through a read-only BI login; numbers are as of the last "
-            "nightly build (`as_of`)."
+            "nightly build (`as_of`). One meaning per number: rates are fractions from 0 to 1 "
+            "named `*_ratio`, NPS a score from -100 to 100, ratings means on their scale, "
+            "counts whole numbers; each field says its unit."
         ),
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    add_docs(app)
     app.state.pool = pool
     app.state.login = login
     app.include_router(router)

@@ -1,9 +1,10 @@
 """How the API answers what goes wrong: one sentence in `detail`, 400 for a bad parameter (not
-FastAPI's 422), 503 when the warehouse cannot answer."""
+FastAPI's 422), 404 for an unknown pattern or path, 503 only when the warehouse cannot answer."""
 
 from __future__ import annotations
 
 import logging
+import reprlib
 from collections.abc import Callable
 from typing import Any
 
@@ -11,12 +12,21 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from analytics.api.pool import PoolTimeoutError
+from analytics.api.pool import PoolBusyError
 from core.db import first_line
 from core.exceptions import WarehouseUnavailableError
 
 logger = logging.getLogger(__name__)
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = 60  # characters of a caller's value repeated in an answer
+
+
+def shown(value: object) -> str:
+    """A caller's value as the answer repeats it: quoted, escaped, and cut to a short length."""
+    return _REPR.repr(value if isinstance(value, str) else str(value))
 
 
 def openapi_with_our_errors(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -36,8 +46,8 @@ def openapi_with_our_errors(app: FastAPI) -> Callable[[], dict[str, Any]]:
     return openapi
 
 
-def _error(status: int, detail: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"detail": detail})
+def _error(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"detail": detail}, headers=headers)
 
 
 async def _invalid_request(_: Request, error: Exception) -> JSONResponse:
@@ -49,12 +59,27 @@ async def _invalid_request(_: Request, error: Exception) -> JSONResponse:
         if item["type"] == "missing":
             problems.append(f"{where} parameter {name} is required")
         else:
-            problems.append(f"{where} parameter {name}: {item['msg']} (got {item['input']!r})")
-    return _error(400, "; ".join(problems))
+            message = str(item["msg"]).rstrip(".")
+            problems.append(f"{where} parameter {name}: {message} (got {shown(item['input'])})")
+    more = len(problems) - 1
+    # the first problem, whole; the others counted, so the answer stays one short sentence
+    extra = f" (and {more} more parameter{'s' if more > 1 else ''} in error)" if more else ""
+    return _error(400, problems[0] + extra)
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    """Starlette's own answers (no such path, method not allowed) as one sentence too."""
+    assert isinstance(error, StarletteHTTPException)
+    detail = error.detail
+    if error.status_code == 404 and detail == "Not Found":
+        detail = f"no endpoint at {shown(request.url.path)}; the endpoints are listed at /docs"
+    elif error.status_code == 405:
+        detail = f"{request.method} is not allowed here: the API only reads (GET)"
+    return _error(error.status_code, str(detail), getattr(error, "headers", None))
 
 
 async def _busy(_: Request, error: Exception) -> JSONResponse:
-    return _error(503, "the warehouse is busy: every API connection is in use; try again")
+    return _error(503, "the warehouse is busy: no API connection came free in time; try again")
 
 
 async def _unavailable(_: Request, error: Exception) -> JSONResponse:
@@ -70,14 +95,23 @@ async def _database_error(_: Request, error: Exception) -> JSONResponse:
         detail = "the query ran past the BI login's statement timeout; try a shorter period"
     elif isinstance(error, psycopg.errors.InsufficientPrivilege):
         detail = f"the BI login may not read a mart ({first_line(error)}); check its grants"
+    elif isinstance(error, psycopg.OperationalError):
+        detail = f"the warehouse dropped the connection ({first_line(error)}); try again"
     else:
         detail = f"the warehouse could not answer ({type(error).__name__})"
     return _error(503, detail)
 
 
-ERROR_HANDLERS: dict[type[Exception], Callable[[Request, Exception], Any]] = {
+async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+    logger.exception("unexpected error answering a request")
+    return _error(500, f"the API failed unexpectedly ({type(error).__name__}); see its log")
+
+
+ERROR_HANDLERS: dict[Any, Callable[[Request, Exception], Any]] = {
     RequestValidationError: _invalid_request,
-    PoolTimeoutError: _busy,
+    StarletteHTTPException: _http_error,
+    PoolBusyError: _busy,
     WarehouseUnavailableError: _unavailable,
     psycopg.Error: _database_error,
+    Exception: _unexpected,
 }

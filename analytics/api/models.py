@@ -1,11 +1,31 @@
-"""What the API answers, as pydantic models: they validate responses and document the OpenAPI."""
+"""What the API answers, as pydantic models: they validate responses and document the OpenAPI.
+
+One meaning per number: every rate is a fraction from 0 to 1 and its name ends in `_ratio`;
+NPS is a score from -100 to 100; ratings are means on their scale; counts are whole numbers;
+each field's description names its unit.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+from analytics.metrics import UNIT_HELP, Unit
+
+OUT_OF_RANGE = " Null when the stored time lies outside years 1-9999 (e.g. infinity)."
+
+
+def _finite(value: float | None) -> float | None:
+    """NaN or infinity (which a numeric or double column can hold) is no number: null."""
+    return value if value is None or math.isfinite(value) else None
+
+
+# every fractional number the API answers: JSON has no NaN, and a mart may hold one
+Number = Annotated[float | None, AfterValidator(_finite)]
 
 
 class ErrorBody(BaseModel):
@@ -19,28 +39,59 @@ class PatternMetrics(BaseModel):
 
     pattern_id: str
     pattern_name: str | None
-    total_projects: int
-    projects_last_30_days: int | None
-    projects_last_7_days: int | None
-    successful_builds: int | None
-    failed_builds: int | None
-    build_success_rate: float | None = Field(description="Percent (0-100) of built projects.")
-    feedback_count: int
-    avg_satisfaction: float | None = Field(description="Mean overall_satisfaction, 1-5.")
-    avg_usefulness: float | None = Field(description="Mean pattern_usefulness, 1-5.")
-    avg_nps: float | None = Field(description="Mean likelihood_to_reuse, 1-10 (not an NPS).")
-    recommendation_count: int | None
-    avg_time_to_build_minutes: float | None
-    nps: float | None = Field(description="Net Promoter Score, -100 to 100.")
-    last_activity: dt.datetime | None
-    as_of: dt.datetime = Field(description="Reference time of the build's relative windows.")
+    total_projects: int = Field(description="Count of the pattern's projects.")
+    projects_last_30_days: int | None = Field(
+        description="Count of projects created in the 30 days up to as_of."
+    )
+    projects_last_7_days: int | None = Field(
+        description="Count of projects created in the 7 days up to as_of."
+    )
+    successful_builds: int | None = Field(description="Count of projects whose last build passed.")
+    failed_builds: int | None = Field(description="Count of projects whose last build failed.")
+    build_success_ratio: Number = Field(
+        description=(
+            "Fraction 0-1 (4 decimals) of the built projects whose last build passed; null "
+            "without a built project."
+        )
+    )
+    feedback_count: int = Field(description="Count of feedback submissions.")
+    avg_satisfaction: Number = Field(
+        description="Mean overall_satisfaction, a rating 1-5 (2 decimals)."
+    )
+    avg_usefulness: Number = Field(
+        description="Mean pattern_usefulness, a rating 1-5 (2 decimals)."
+    )
+    avg_nps: Number = Field(
+        description=(
+            "Mean likelihood_to_reuse, a rating 1-10 (2 decimals); the seed's name, not a Net "
+            "Promoter Score (that is `nps`)."
+        )
+    )
+    recommendation_count: int | None = Field(
+        description="Count of feedback answering yes to would_recommend."
+    )
+    avg_time_to_build_minutes: Number = Field(
+        description="Mean time to the first build, in minutes (2 decimals)."
+    )
+    nps: Number = Field(
+        description=(
+            "Net Promoter Score, a score -100 to 100 (2 decimals): percent of promoters (9-10) "
+            "minus percent of detractors (1-6) among scored feedback."
+        )
+    )
+    last_activity: dt.datetime | None = Field(
+        description="Latest update of one of the pattern's projects (UTC)." + OUT_OF_RANGE
+    )
+    as_of: dt.datetime | None = Field(
+        description="Reference time of the build's relative windows." + OUT_OF_RANGE
+    )
 
 
 class PatternPage(BaseModel):
     """A page of patterns; ask for the next one with `offset=next_offset`."""
 
     items: list[PatternMetrics]
-    total: int = Field(description="Patterns in the mart.")
+    total: int = Field(description="Count of patterns in the mart.")
     limit: int
     offset: int
     next_offset: int | None = Field(description="Offset of the next page; null on the last.")
@@ -51,11 +102,11 @@ class Feedback(BaseModel):
 
     feedback_id: uuid.UUID
     project_outcome_id: uuid.UUID | None
-    submitted_at: dt.datetime
-    overall_satisfaction: int | None
-    pattern_usefulness: int | None
-    likelihood_to_reuse: int | None
-    nps_group: str | None
+    submitted_at: dt.datetime | None = Field(description="When it was submitted." + OUT_OF_RANGE)
+    overall_satisfaction: int | None = Field(description="A rating 1-5.")
+    pattern_usefulness: int | None = Field(description="A rating 1-5.")
+    likelihood_to_reuse: int | None = Field(description="A rating 1-10.")
+    nps_group: str | None = Field(description="promoter (9-10), passive (7-8) or detractor (1-6).")
     would_recommend: bool | None
     positive_aspects: list[str] | None
     negative_aspects: list[str] | None
@@ -67,10 +118,19 @@ class FeedbackPoint(BaseModel):
 
     start_date: dt.date
     end_date: dt.date
-    feedback_count: int
-    avg_satisfaction: float | None
-    nps: float | None = Field(description="-100 to 100; null without a scored answer.")
-    recommendation_rate: float | None = Field(description="Share 0-1 answering yes.")
+    feedback_count: int = Field(description="Count of feedback submitted in the bucket.")
+    avg_satisfaction: Number = Field(
+        description="Mean overall_satisfaction, a rating 1-5 (2 decimals); null without ratings."
+    )
+    nps: Number = Field(
+        description="Net Promoter Score, -100 to 100 (2 decimals); null without a scored answer."
+    )
+    recommendation_ratio: Number = Field(
+        description=(
+            "Fraction 0-1 (4 decimals) of the answers to would_recommend that are yes; null "
+            "without an answer."
+        )
+    )
 
 
 class PatternTrend(BaseModel):
@@ -78,7 +138,9 @@ class PatternTrend(BaseModel):
 
     period: str
     granularity: str = Field(examples=["week"])
-    points: list[FeedbackPoint]
+    points: list[FeedbackPoint] = Field(
+        description="Buckets ending on the last whole UTC day before as_of."
+    )
 
 
 class PatternDetail(BaseModel):
@@ -90,10 +152,20 @@ class PatternDetail(BaseModel):
 
 
 VALUE_HELP = (
-    "sum(numerator) / sum(denominator) over the bucket: a percent for the rates, a mean rating "
-    "(1-5) for satisfaction, -100 to 100 for nps, the mean per day for sessions and tokens "
-    "(numerator is their total); null when nothing was measured."
+    "The bucket's value in the metric's `unit`: "
+    + "; ".join(f"{unit.value}: {help_}" for unit, help_ in UNIT_HELP.items())
+    + ". Derived from the bucket's sums, never a mean of daily values; null when nothing was "
+    "measured (a zero denominator)."
 )
+NUMERATOR_HELP = (
+    "A count, summed over the bucket's days: successes for a ratio, the sum of the ratings for "
+    "satisfaction, promoters minus detractors for nps, the total for a count."
+)
+DENOMINATOR_HELP = (
+    "A count, summed over the bucket's days: the records the value is measured over (builds, "
+    "finished sessions, events, ratings, scored answers); null for counts (sessions, tokens)."
+)
+SAMPLE_HELP = "Count of the records behind the value (for tokens: phase executions with tokens)."
 
 
 class TrendPoint(BaseModel):
@@ -101,25 +173,27 @@ class TrendPoint(BaseModel):
 
     start_date: dt.date
     end_date: dt.date
-    value: float | None = Field(description=VALUE_HELP)
-    numerator: float
-    denominator: float | None
-    sample_size: int
+    value: Number = Field(description=VALUE_HELP)
+    numerator: int = Field(description=NUMERATOR_HELP)
+    denominator: int | None = Field(description=DENOMINATOR_HELP)
+    sample_size: int = Field(description=SAMPLE_HELP)
 
 
 class TrendSummary(BaseModel):
     """The whole period, summed the same way as a bucket."""
 
-    value: float | None = Field(description=VALUE_HELP)
-    numerator: float
-    denominator: float | None
-    sample_size: int
+    value: Number = Field(description=VALUE_HELP)
+    numerator: int = Field(description=NUMERATOR_HELP)
+    denominator: int | None = Field(description=DENOMINATOR_HELP)
+    sample_size: int = Field(description=SAMPLE_HELP)
 
 
 class Trend(BaseModel):
-    """A metric of marts.metrics_daily over a period ending on the build's as_of date."""
+    """A metric of marts.metrics_daily over a period ending on the last whole UTC day before the
+    build's as_of (the as_of day itself is partial)."""
 
     metric: str
+    unit: Unit = Field(description="What `value` measures: ratio, rating, score or count.")
     period: str
     granularity: str = Field(examples=["day"])
     start_date: dt.date | None

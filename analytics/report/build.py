@@ -7,6 +7,7 @@ from pathlib import Path
 
 from analytics.report.data import fetch_report_data
 from analytics.report.render import render_report, write_report
+from analytics.timestamps import register_lenient_timestamps
 from core.db import connect, describe, parse_dsn
 from core.exceptions import ForgeError
 
@@ -18,6 +19,7 @@ def build_report(dsn: str, out: Path, dbt_project_dir: Path) -> int:
     page. Needs a login that reads raw and audit (the warehouse's own). Returns the size in bytes.
     """
     with connect(dsn) as conn:
+        register_lenient_timestamps(conn)  # a year-10000 row shows as n/a, not a failed report
         data = fetch_report_data(
             conn, warehouse=describe(parse_dsn(dsn)), dbt_project_dir=dbt_project_dir
         )

@@ -1,270 +1,360 @@
-"""The report's four charts (and the tables beside them), drawn from ReportData."""
+"""The report's charts as Vega-Lite specifications (Altair), rendered to inline SVG by vl-convert.
+
+Why this way: the page must open anywhere with no network and no script, and print as shown.
+Altair writes a declarative Vega-Lite spec; vl-convert runs Vega's own renderer in the process
+(bundled, no download, no external data: `allowed_base_urls=[]`) and returns static SVG whose
+text Vega escapes. Every number a chart shows is drawn as a label, not left to a hover:
+values beside bars and points, sample sizes beside labels or as bars under a trend.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from html import escape
+from typing import Any
 
-from analytics.report.data import PatternRow, PhaseRow, ReportData, TemplateRow
-from analytics.report.svg import (
-    Format,
-    Series,
-    Span,
-    bar_chart,
-    line_chart,
-    success_color,
-    timeline_chart,
-)
+import altair as alt
+import vl_convert
+from markupsafe import Markup
+
+from analytics.report.data import PatternRow, PhaseRow, TemplateRow
+from analytics.report.formats import duration, score, share, signed
 from analytics.trends import MetricTrend
 
 BLUE = "#2563eb"
 ORANGE = "#ea580c"
 TEAL = "#0f766e"
 PURPLE = "#7c3aed"
+MUTED = "#6b7280"
+GRID = "#e5e7eb"
+INK = "#111827"
+NO_RATE = "#9ca3af"  # a template without a success rate
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, DejaVu Sans, sans-serif"
+WIDTH = 420  # plot width of a bar chart; labels and values add their own room
+ROW = 22  # pixels per bar or timeline row
+# success colours: red at 70 % success or less, through amber, to green at 100 %
+SUCCESS_DOMAIN = [0.7, 0.85, 1.0]
+SUCCESS_RANGE = ["hsl(0, 65%, 42%)", "hsl(45, 80%, 42%)", "hsl(130, 65%, 42%)"]
+VEGA_LITE = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
 
-def percent(value: float) -> str:
-    """A value already in percent: 87.54 -> 87.5%."""
-    return f"{value:.1f}%".replace(".0%", "%")
+def to_svg(chart: alt.TopLevelMixin) -> Markup:
+    """The chart as an SVG element, safe to place in the page as it is (Vega escapes text).
+
+    The spec is not validated against the Vega-Lite schema here (a tenth of a second per chart);
+    tests/unit/analytics/test_charts.py validates every chart's spec.
+    """
+    spec = chart.to_dict(validate=False)
+    svg = vl_convert.vegalite_to_svg(spec, vl_version=VEGA_LITE, allowed_base_urls=[])
+    return Markup(svg)  # trusted: Vega's renderer escapes every text it draws
 
 
-def share(value: float) -> str:
-    """A share from 0 to 1: 0.875 -> 87.5%."""
-    return f"{value * 100:.1f}%"
-
-
-def signed(value: float) -> str:
-    """-35, 0, +40."""
-    return "0" if round(value) == 0 else f"{value:+.0f}"
-
-
-def score(value: float) -> str:
-    return f"{value:.2f}"
-
-
-def duration(seconds: float) -> str:
-    """42 s, 8.5 min, 1.2 h."""
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
-def patterns_section(data: ReportData) -> str:
-    """Build success and NPS of the most used patterns, side by side, and their table."""
-    rows = data.patterns
-    if not rows:
-        return _empty("No patterns in marts.pattern_analytics yet.")
-    labels = [f"{row.pattern_name} ({row.total_projects})" for row in rows]
-    success = bar_chart(
-        labels,
-        [Series("build success", [row.build_success_rate for row in rows], BLUE)],
-        domain=(0, 100),
-        fmt=percent,
-        title="Build success rate by pattern (% of built projects)",
+def pattern_success_chart(rows: Sequence[PatternRow]) -> alt.TopLevelMixin:
+    """Build success (a fraction) per pattern, most used first, its projects in brackets."""
+    values = [
+        {
+            "label": _pattern_label(row),
+            "value": row.build_success_ratio,
+            "at": row.build_success_ratio or 0.0,
+            "text": share(row.build_success_ratio),
+        }
+        for row in rows
+    ]
+    return _bars(
+        values,
+        domain=(0.0, 1.0),
+        axis_format=".0%",
+        color=BLUE,
+        title="Build success rate by pattern (share of built projects)",
     )
-    nps = bar_chart(
-        labels,
-        [Series("NPS", [row.nps for row in rows], ORANGE)],
-        domain=(-100, 100),
-        fmt=signed,
+
+
+def pattern_nps_chart(rows: Sequence[PatternRow]) -> alt.TopLevelMixin:
+    """NPS (-100 to 100) per pattern, bars growing either way from zero."""
+    values = [
+        {
+            "label": _pattern_label(row),
+            "value": row.nps,
+            "at": row.nps or 0.0,
+            "text": signed(row.nps),
+        }
+        for row in rows
+    ]
+    return _bars(
+        values,
+        domain=(-100.0, 100.0),
+        axis_format="d",
+        color=ORANGE,
         title="NPS by pattern (-100 to 100)",
+        label_expr="datum.value > 0 ? '+' + datum.label : datum.label",  # -50, 0, +50
     )
-    shown = (
-        f"The {len(rows)} most used of {data.pattern_count} patterns, with their projects in "
-        "brackets: a rate over a handful of projects is a weak signal."
+
+
+def trend_chart(
+    trend: MetricTrend, *, title: str, domain: tuple[float, float], color: str, unit: str
+) -> alt.TopLevelMixin:
+    """A metric week by week with its value at each point, and its sample size below.
+
+    A week without a value leaves a gap in the line; an empty period says so.
+    """
+    values = [
+        {
+            "end": f"{bucket.end_date:%Y-%m-%d}",
+            "value": value,
+            "text": "" if value is None else _trend_text(trend, value),
+            "sample": bucket.sums.sample_size,
+        }
+        for bucket, value in zip(trend.buckets, trend.values(), strict=True)
+    ]
+    data = alt.InlineData(values=values)
+    x = alt.X(
+        "end:T",
+        title=None,
+        axis=alt.Axis(format="%b %d", labelColor=MUTED, tickCount=8, grid=False),
     )
-    return (
-        f'<p class="note">{shown} A pattern without built projects or scored feedback '
-        'shows "n/a".</p>'
-        f'<div class="pair"><figure>{success}<figcaption>Build success rate</figcaption></figure>'
-        f"<figure>{nps}<figcaption>NPS</figcaption></figure></div>"
-        + html_table(
-            ["pattern", "projects", "feedback", "build success", "NPS"],
-            [_pattern_cells(row) for row in rows],
+    axis_format = ".0%" if domain == (0.0, 1.0) else ".2f"
+    line = alt.Chart(data).encode(
+        x=x,
+        y=alt.Y(
+            "value:Q",
+            title=None,
+            scale=alt.Scale(domain=list(domain)),
+            axis=alt.Axis(format=axis_format, tickCount=4),
+        ),
+    )
+    layers: list[Any] = [
+        line.mark_line(color=color, strokeWidth=2, invalid="break-paths-show-path-domains"),
+        line.mark_point(color=color, filled=True, size=30, opacity=1),
+        line.mark_text(dy=-9, fontSize=9, color=INK).encode(text="text:N"),
+    ]
+    if all(item["value"] is None for item in values):
+        layers.append(
+            alt.Chart(alt.InlineData(values=[{"text": "no data in this period"}]))
+            .mark_text(color=MUTED, fontSize=13)
+            .encode(text="text:N", x=alt.value(WIDTH * 0.75), y=alt.value(90))
         )
-    )
-
-
-def trends_section(data: ReportData) -> str:
-    """Satisfaction and session success, week by week."""
-    return (
-        '<div class="pair">'
-        + _trend_figure(
-            data.satisfaction, "Satisfaction (mean rating, 1-5)", (1, 5), score, TEAL, "ratings"
+    samples = (
+        alt.Chart(data)
+        .mark_bar(color=color, opacity=0.35)
+        .encode(
+            x=x,
+            y=alt.Y("sample:Q", title=unit, axis=alt.Axis(tickCount=2, titleColor=MUTED)),
         )
-        + _trend_figure(
-            data.session_success, "Session success rate (%)", (0, 100), percent, PURPLE, "sessions"
-        )
-        + "</div>"
+        .properties(width=WIDTH * 1.5, height=50)
     )
+    sample_labels = (
+        samples.transform_filter("datum.sample > 0")
+        .mark_text(dy=-6, fontSize=9, color=MUTED)
+        .encode(text="sample:Q")
+    )
+    chart = alt.vconcat(
+        alt.layer(*layers).properties(width=WIDTH * 1.5, height=170, title=title),
+        alt.layer(samples, sample_labels),
+        spacing=6,
+    ).resolve_scale(x="shared")
+    return _styled(chart)
 
 
-def phases_section(rows: Sequence[PhaseRow]) -> str:
-    """Median and 95th percentile duration per phase."""
-    if not rows:
-        return _empty("No phases in marts.phase_performance yet.")
-    longest = max((row.p95_duration_seconds or 0.0 for row in rows), default=0.0)
-    chart = bar_chart(
-        [row.phase for row in rows],
-        [
-            Series("median (p50)", [row.median_duration_seconds for row in rows], BLUE),
-            Series("p95", [row.p95_duration_seconds for row in rows], ORANGE),
-        ],
-        domain=(0, max(longest * 1.1, 1.0)),
-        fmt=duration,
+def phase_chart(rows: Sequence[PhaseRow]) -> alt.TopLevelMixin:
+    """Median and 95th percentile duration per phase, side by side, labelled."""
+    values = [
+        {
+            "phase": row.phase,
+            "series": series,
+            "minutes": None if seconds is None else seconds / 60,
+            "at": 0.0 if seconds is None else seconds / 60,
+            "text": duration(seconds),
+        }
+        for row in rows
+        for series, seconds in (
+            ("median (p50)", row.median_duration_seconds),
+            ("p95", row.p95_duration_seconds),
+        )
+    ]
+    base = alt.Chart(alt.InlineData(values=values)).encode(
+        y=alt.Y("phase:N", sort=[row.phase for row in rows], title=None),
+        yOffset=alt.YOffset("series:N", sort=["median (p50)", "p95"]),
+    )
+    bars = base.mark_bar(height={"band": 0.9}).encode(
+        x=alt.X("minutes:Q", title="minutes", axis=alt.Axis(titleColor=MUTED, tickCount=8)),
+        color=alt.Color(
+            "series:N",
+            scale=alt.Scale(domain=["median (p50)", "p95"], range=[BLUE, ORANGE]),
+            legend=alt.Legend(title=None, orient="top"),
+        ),
+    )
+    labels = base.mark_text(align="left", dx=4, fontSize=10).encode(
+        x="at:Q",
+        text="text:N",
+        color=alt.condition("datum.minutes === null", alt.value(MUTED), alt.value(INK)),
+    )
+    chart = alt.layer(bars, labels).properties(
+        width=WIDTH * 1.4,
+        height=alt.Step(ROW * 0.8),
         title="Phase duration: median and 95th percentile",
     )
-    cells = [
-        [
-            escape(row.phase),
-            str(row.execution_count),
-            _maybe(row.median_duration_seconds, duration),
-            _maybe(row.p95_duration_seconds, duration),
-            share(row.success_rate),
-        ]
-        for row in rows
-    ]
-    return f"<figure>{chart}</figure>" + html_table(
-        ["phase", "executions", "p50", "p95", "success"], cells
+    return _styled(chart)
+
+
+def template_timeline(rows: Sequence[TemplateRow]) -> alt.TopLevelMixin:
+    """Each phase type's templates on a shared time axis: a bar from first to last use coloured
+    by success rate and labelled with it, the uses beside the hash, and an arrow from a
+    deprecated template down to the one that replaced it."""
+    marks, lanes = _timeline_rows(rows)
+    if not marks:
+        empty = alt.Chart(alt.InlineData(values=[{"text": "no templates yet"}])).mark_text(
+            color=MUTED, fontSize=13
+        )
+        return _styled(empty.encode(text="text:N").properties(width=WIDTH, height=40))
+    height = ROW * (max(mark["row"] for mark in marks) + 1)
+    y_scale = alt.Scale(domain=[-0.5, height / ROW - 0.5], reverse=True, nice=False, zero=False)
+    spans = alt.Chart(alt.InlineData(values=marks))
+    x = alt.X(
+        "start:T",
+        title=None,
+        axis=alt.Axis(format="%Y-%m-%d", tickCount=4, labelColor=MUTED, grid=True),
     )
+    bars = spans.mark_bar(cornerRadius=2, invalid=None).encode(
+        x=x,
+        x2="end:T",
+        y=alt.Y("top:Q", scale=y_scale, axis=None),
+        y2="bottom:Q",
+        color=alt.condition(
+            "datum.success === null",
+            alt.value(NO_RATE),
+            alt.Color(
+                "success:Q",
+                scale=alt.Scale(
+                    domain=SUCCESS_DOMAIN, range=SUCCESS_RANGE, clamp=True, interpolate="hsl"
+                ),
+                legend=alt.Legend(title="success", format=".0%", orient="top", gradientLength=160),
+            ),
+        ),
+    )
+    rates = spans.mark_text(align="left", dx=4, fontSize=10, color=INK).encode(
+        x="end:T", y=alt.Y("row:Q", scale=y_scale), text="rate:N"
+    )
+    labels = spans.mark_text(align="right", fontSize=11, color=INK).encode(
+        x=alt.value(-8), y=alt.Y("row:Q", scale=y_scale), text="label:N"
+    )
+    successors = [mark for mark in marks if mark["successor_row"] is not None]
+    arrows = alt.Chart(alt.InlineData(values=successors))
+    links = arrows.mark_rule(color=MUTED).encode(
+        x="end:T", y=alt.Y("bottom:Q", scale=y_scale), y2="arrow_tip:Q"
+    )
+    heads = arrows.mark_point(
+        shape="triangle-down", filled=True, color=MUTED, size=30, opacity=1
+    ).encode(x="end:T", y=alt.Y("arrow_tip:Q", scale=y_scale))
+    headings = (
+        alt.Chart(alt.InlineData(values=lanes))
+        .mark_text(align="left", fontWeight="bold", fontSize=12, color=INK)
+        .encode(x=alt.value(-150), y=alt.Y("row:Q", scale=y_scale), text="lane:N")
+    )
+    chart = alt.layer(bars, links, heads, rates, labels, headings).properties(
+        width=WIDTH * 1.6,
+        height=height,
+        title="Templates by phase: span of use and success rate",
+        padding=5,
+    )
+    return _styled(chart)
 
 
-def templates_section(rows: Sequence[TemplateRow]) -> str:
-    """Each phase type's templates on a timeline, with success rates and their successors."""
-    if not rows:
-        return _empty("No templates in marts.template_metrics yet.")
+def _timeline_rows(
+    rows: Sequence[TemplateRow],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Marks of the timeline: one row per template, a heading row per phase type."""
     by_type: dict[str, list[TemplateRow]] = {}
     for row in rows:
-        by_type.setdefault(row.template_type, []).append(row)
-    rates = {(row.template_type, row.template_hash): row.success_rate for row in rows}
-    predecessors = {
-        (row.template_type, row.replacement_template_hash): row.template_hash
-        for row in rows
-        if row.replacement_template_hash
-    }
-    lanes = [(name, _spans(lane)) for name, lane in by_type.items()]
-    chart = timeline_chart(lanes, title="Templates by phase: span of use and success rate")
-    cells = []
-    for row in rows:
-        before = predecessors.get((row.template_type, row.template_hash))
-        change = (
-            f"{(row.success_rate - rates[(row.template_type, before)]) * 100:+.1f} pts"
-            if before
-            else ""
-        )
-        cells.append(
-            [
-                escape(row.template_type),
-                f"<code>{escape(row.template_hash[:8])}</code>",
-                str(row.usage_count),
-                share(row.success_rate),
-                change,
-                _day(row.first_used_at),
-                _day(row.last_used_at),
-                f"<code>{escape(row.replacement_template_hash[:8])}</code>"
-                if row.replacement_template_hash
-                else "",
-            ]
-        )
-    return (
-        '<p class="note">Bars run from first to last use; colour and label give the success '
-        "rate; an arrow points from a deprecated template to its replacement.</p>"
-        f"<figure>{chart}</figure>"
-        + html_table(
-            [
-                "phase",
-                "template",
-                "uses",
-                "success",
-                "vs. predecessor",
-                "first used",
-                "last used",
-                "replaced by",
-            ],
-            cells,
-        )
-    )
-
-
-def _spans(lane: Sequence[TemplateRow]) -> list[Span]:
-    index = {row.template_hash: position for position, row in enumerate(lane)}
-    spans = []
-    for row in lane:
-        if row.first_used_at is None or row.last_used_at is None:
-            continue
-        successor = index.get(row.replacement_template_hash or "")
-        spans.append(
-            Span(
-                label=f"{row.template_hash[:8]} ({row.usage_count})",
-                start=row.first_used_at,
-                end=row.last_used_at,
-                color=success_color(row.success_rate),
-                text=share(row.success_rate),
-                tooltip=(
-                    f"{row.template_type} {row.template_hash[:8]}: {row.usage_count} uses, "
-                    f"{share(row.success_rate)} success, {_day(row.first_used_at)} to "
-                    f"{_day(row.last_used_at)}"
-                ),
-                successor=successor,
+        if row.first_used_at is not None and row.last_used_at is not None:
+            by_type.setdefault(row.template_type, []).append(row)
+    marks: list[dict[str, Any]] = []
+    lanes: list[dict[str, Any]] = []
+    position = 0
+    for lane, templates in by_type.items():
+        lanes.append({"lane": lane, "row": position})
+        position += 1
+        rows_of = {row.template_hash: position + index for index, row in enumerate(templates)}
+        for index, row in enumerate(templates):
+            at = position + index
+            successor = rows_of.get(row.replacement_template_hash or "")
+            marks.append(
+                {
+                    "row": at,
+                    "top": at - 0.3,
+                    "bottom": at + 0.3,
+                    "arrow_tip": None if successor is None else successor - 0.38,
+                    "successor_row": successor,
+                    "start": _instant(row.first_used_at),
+                    "end": _instant(row.last_used_at),
+                    "success": row.success_rate,
+                    "rate": share(row.success_rate),
+                    "label": f"{row.template_hash[:8]} ({row.usage_count})",
+                }
             )
-        )
-    return spans
+        position += len(templates)
+    return marks, lanes
 
 
-def _trend_figure(
-    trend: MetricTrend,
-    title: str,
+def _bars(
+    values: list[dict[str, Any]],
+    *,
     domain: tuple[float, float],
-    fmt: Format,
+    axis_format: str,
     color: str,
-    unit: str,
-) -> str:
-    values = [bucket.sums.value for bucket in trend.buckets]
-    notes = [f"{bucket.sums.sample_size} {unit}" for bucket in trend.buckets]
-    chart = line_chart(
-        [bucket.end_date for bucket in trend.buckets],
-        Series(f"{title}, weekly", values, color),
-        domain=domain,
-        fmt=fmt,
-        title=title,
-        notes=notes,
+    title: str,
+    label_expr: str = "datum.label",
+) -> alt.TopLevelMixin:
+    """Horizontal bars from zero, one per label in the given order, each with its value written
+    beside it ("n/a" where there is none)."""
+    base = alt.Chart(alt.InlineData(values=values)).encode(
+        y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=230))
     )
-    overall = trend.summary.value
-    caption = (
-        f"{title}: {fmt(overall)} over the {trend.period.count} weeks "
-        f"({trend.summary.sample_size} {unit})"
-        if overall is not None
-        else f"{title}: no data in the last {trend.period.count} weeks"
+    bars = base.mark_bar(color=color, height={"band": 0.7}).encode(
+        x=alt.X(
+            "value:Q",
+            title=None,
+            scale=alt.Scale(domain=list(domain)),
+            axis=alt.Axis(format=axis_format, tickCount=5, labelExpr=label_expr),
+        )
     )
-    return f"<figure>{chart}<figcaption>{escape(caption)}</figcaption></figure>"
-
-
-def _pattern_cells(row: PatternRow) -> list[str]:
-    return [
-        f"{escape(row.pattern_name)} <code>{escape(row.pattern_id)}</code>",
-        str(row.total_projects),
-        str(row.feedback_count),
-        _maybe(row.build_success_rate, percent),
-        _maybe(row.nps, signed),
+    right = base.transform_filter("datum.at >= 0").mark_text(align="left", dx=4, fontSize=10)
+    left = base.transform_filter("datum.at < 0").mark_text(align="right", dx=-4, fontSize=10)
+    text_color = alt.condition("datum.value === null", alt.value(MUTED), alt.value(INK))
+    zero = (
+        alt.Chart(alt.InlineData(values=[{"zero": 0}]))
+        .mark_rule(color=INK)
+        .encode(x=alt.X("zero:Q", scale=alt.Scale(domain=list(domain))))
+    )
+    layers = [
+        bars,
+        right.encode(x="at:Q", text="text:N", color=text_color),
+        left.encode(x="at:Q", text="text:N", color=text_color),
+        zero,
     ]
+    chart = alt.layer(*layers).properties(width=WIDTH, height=alt.Step(ROW), title=title)
+    return _styled(chart)
 
 
-def _maybe(value: float | None, fmt: Format) -> str:
-    return "n/a" if value is None else fmt(value)
+def _styled(chart: Any) -> alt.TopLevelMixin:
+    styled: alt.TopLevelMixin = (
+        chart.configure(font=FONT, background="white")
+        .configure_view(stroke=None)
+        .configure_axis(
+            labelColor=INK, labelFontSize=11, titleFontSize=11, gridColor=GRID, domainColor=GRID
+        )
+        .configure_title(fontSize=13, anchor="start", color=INK, fontWeight="bold")
+        .configure_legend(labelFontSize=11)
+    )
+    return styled
 
 
-def _day(moment: object) -> str:
-    return f"{moment:%Y-%m-%d}" if moment is not None else ""
+def _pattern_label(row: PatternRow) -> str:
+    return f"{row.pattern_name} ({row.total_projects})"
 
 
-def _empty(message: str) -> str:
-    return f'<p class="empty">{escape(message)}</p>'
+def _trend_text(trend: MetricTrend, value: float) -> str:
+    return share(value) if trend.metric.unit.value == "ratio" else score(value)
 
 
-def html_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A table of cells that are already HTML (escaped by the caller)."""
-    head = "".join(f"<th>{escape(header)}</th>" for header in headers)
-    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def _instant(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(dt.UTC).isoformat()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ class PatternRow:
     pattern_name: str
     total_projects: int
     feedback_count: int
-    build_success_rate: float | None
+    build_success_ratio: float | None
     nps: float | None
 
 
@@ -41,7 +42,7 @@ class PhaseRow:
     execution_count: int
     median_duration_seconds: float | None
     p95_duration_seconds: float | None
-    success_rate: float
+    success_rate: float | None
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class TemplateRow:
     template_type: str
     template_hash: str
     usage_count: int
-    success_rate: float
+    success_rate: float | None
     first_used_at: dt.datetime | None
     last_used_at: dt.datetime | None
     deprecated_at: dt.datetime | None
@@ -106,13 +107,23 @@ def _fetch(
     name: str,
     params: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """The rows of one query; none (and the table named in `missing`) if a mart is absent."""
+    """The rows of one query; none (and the table named in `missing`) if a mart is absent.
+
+    A NaN or infinity in a mart's number is no number: it reads as None, shown as "n/a".
+    """
     try:
         with conn.transaction(), conn.cursor(row_factory=dict_row) as cursor:
-            return cursor.execute(query(name), params).fetchall()
+            rows = cursor.execute(query(name), params).fetchall()
     except psycopg.errors.UndefinedTable as error:
         missing.append(_relation(error))
         return []
+    return [{key: _finite(value) for key, value in row.items()} for row in rows]
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _trend(conn: psycopg.Connection[Any], missing: list[str], metric: Metric) -> MetricTrend:

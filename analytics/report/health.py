@@ -135,7 +135,8 @@ def read_dbt_summary(dbt_project_dir: Path) -> DbtSummary | None:
             message=(str(result.get("message") or "").splitlines() or [""])[0][:300],
         )
         for result in document.get("results", [])
-        if result.get("status") not in ("pass", "success", "skipped")
+        # no-op: an exposure (nothing to run), not a problem
+        if result.get("status") not in ("pass", "success", "skipped", "no-op")
     ]
     return DbtSummary(
         path=results.path,

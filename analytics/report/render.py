@@ -1,43 +1,96 @@
-"""The report as one HTML file: page.html filled with the charts and the data-health numbers."""
+"""The report as one HTML file: Jinja templates (autoescaped) around the charts' inline SVG.
+
+templates/page.html.j2 is the page: the header, the health cards, then one `<section>` per
+entry of SECTIONS, each its own template. A new section (run history, restatements) is a
+template, its data on ReportData, and one line in SECTIONS.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import tempfile
-from collections import Counter
-from html import escape
+from dataclasses import dataclass
 from pathlib import Path
-from string import Template
+from typing import Any
 
-from analytics.report.charts import (
-    html_table,
-    patterns_section,
-    phases_section,
-    share,
-    templates_section,
-    trends_section,
-)
-from analytics.report.data import ReportData
-from analytics.report.health import DbtSummary, Health
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
-PAGE = Path(__file__).resolve().parent / "page.html"
+from analytics.metrics import Unit
+from analytics.report import charts
+from analytics.report.data import ReportData, TemplateRow
+from analytics.report.formats import FILTERS, age, counts, moment, score, share
+from analytics.report.health import DbtSummary
+from analytics.trends import MetricTrend
+
+TITLE = "Forge warehouse report"
 STALE_AFTER = dt.timedelta(hours=36)  # a nightly refresh missed once
+
+ENVIRONMENT = Environment(
+    loader=PackageLoader("analytics.report", "templates"),
+    autoescape=True,  # every value from the warehouse is text to show, never markup
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+ENVIRONMENT.filters.update(FILTERS)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One `<section id=...>` of the page, drawn by its own template."""
+
+    id: str
+    title: str
+    template: str
+
+
+SECTIONS = [
+    Section("patterns", "Patterns: build success and NPS", "patterns.html.j2"),
+    Section("trends", "Satisfaction and session success over time", "trends.html.j2"),
+    Section("phases", "Phases: median and 95th percentile duration", "phases.html.j2"),
+    Section("templates", "Template succession and success rates", "templates.html.j2"),
+    Section("health", "Data health", "health.html.j2"),
+]
+
+
+@dataclass(frozen=True)
+class Card:
+    """A number at the top of the page, marked ok, warn or bad."""
+
+    label: str
+    value: str
+    detail: str
+    state: str
+
+
+@dataclass(frozen=True)
+class TrendFigure:
+    """A trend's chart and the caption that sums it up."""
+
+    chart: Markup
+    title: str
+    overall: str | None
+    weeks: int
+    sample_size: int
+    unit: str
 
 
 def render_report(data: ReportData) -> str:
     """The whole page: nothing in it refers to anything outside it."""
-    return Template(PAGE.read_text(encoding="utf-8")).substitute(
-        title="Forge warehouse report",
-        generated_at=f"{data.generated_at:%Y-%m-%d %H:%M} UTC",
-        warehouse=escape(data.warehouse),
-        as_of=_moment(data.as_of),
-        cards=_missing_note(data.missing) + summary_cards(data),
-        patterns=patterns_section(data),
-        trends=trends_section(data),
-        phases=phases_section(data.phases),
-        templates=templates_section(data.templates),
-        health=health_section(data.health, data.generated_at),
+    return ENVIRONMENT.get_template("page.html.j2").render(
+        title=TITLE,
+        data=data,
+        cards=summary_cards(data),
+        sections=SECTIONS,
+        charts=_charts(data),
+        trends=[
+            _trend_figure(data.satisfaction, "Satisfaction (mean rating, 1-5)", "ratings"),
+            _trend_figure(data.session_success, "Session success rate", "sessions"),
+        ],
+        template_changes=template_changes(data.templates),
     )
 
 
@@ -55,148 +108,89 @@ def write_report(html: str, out: Path) -> None:
         raise
 
 
-def summary_cards(data: ReportData) -> str:
+def summary_cards(data: ReportData) -> list[Card]:
     """Freshness, rejects, failed loads and dbt tests, each marked ok, warn or bad."""
     health, now = data.health, data.generated_at
     oldest = health.oldest_load
     if oldest is None:
-        freshness = _card("Oldest raw load", "never", "a raw table has no rows yet", "bad")
+        freshness = Card("Oldest raw load", "never", "a raw table has no rows yet", "bad")
     else:
-        age = now - oldest
-        state = "ok" if age <= STALE_AFTER else "warn"
-        freshness = _card("Oldest raw load", _age(age), f"{oldest:%Y-%m-%d %H:%M} UTC", state)
+        state = "ok" if now - oldest <= STALE_AFTER else "warn"
+        freshness = Card("Oldest raw load", age(now - oldest), moment(oldest), state)
     read = sum(item.lines_read for item in health.loads)
     rejected = sum(item.rows_rejected for item in health.loads)
     failed = sum(item.failed_batches for item in health.loads)
-    rate = rejected / read if read else 0.0
-    rejects = _card(
+    rejects = Card(
         "Rejected, last day of loads",
         f"{rejected:,}",
-        f"{share(rate)} of {read:,} lines; {health.rejects_total:,} kept in audit.rejects",
+        f"{share(rejected / read if read else 0.0)} of {read:,} lines; "
+        f"{health.rejects_total:,} kept in audit.rejects",
         "ok" if rejected == 0 else "warn",
     )
-    loads = _card(
+    loads = Card(
         "Failed batches, last day",
         str(failed),
         f"{sum(item.batches for item in health.loads)} batches in all",
         "ok" if failed == 0 else "bad",
     )
-    return freshness + rejects + loads + _dbt_card(health.dbt)
+    return [freshness, rejects, loads, _dbt_card(health.dbt)]
 
 
-def health_section(health: Health, now: dt.datetime) -> str:
-    """Tables behind the cards: raw freshness, loads, reject reasons, dbt results."""
-    freshness = html_table(
-        ["raw table", "last loaded (UTC)", "age"],
-        [
-            [
-                f"<code>raw.{escape(item.table_name)}</code>",
-                _moment(item.last_loaded_at),
-                _age(now - item.last_loaded_at) if item.last_loaded_at else "never",
-            ]
-            for item in health.freshness
-        ],
-    )
-    loads = html_table(
-        ["entity", "batches", "failed", "lines read", "loaded", "rejected", "duplicates"],
-        [
-            [
-                escape(item.entity),
-                str(item.batches),
-                f'<span class="bad-text">{item.failed_batches}</span>'
-                if item.failed_batches
-                else "0",
-                f"{item.lines_read:,}",
-                f"{item.rows_loaded:,}",
-                f"{item.rows_rejected:,}",
-                f"{item.duplicates_skipped:,}",
-            ]
-            for item in health.loads
-        ],
-    )
-    reasons = (
-        html_table(
-            ["entity", "reason", "rejected"],
-            [[escape(r.entity), escape(r.reason), str(r.rejected)] for r in health.reasons],
-        )
-        if health.reasons
-        else '<p class="empty">No rejected records in the last day of loads.</p>'
-    )
-    return (
-        f"<h3>Freshness (max <code>_loaded_at</code> per raw table)</h3>{freshness}"
-        "<h3>Loads in the last day of loading (<code>audit.loads</code>)</h3>"
-        f"{loads}<h3>Top reject reasons (<code>audit.rejects</code>)</h3>{reasons}"
-        f"<h3>Latest dbt results</h3>{_dbt_details(health.dbt)}"
-    )
+def template_changes(rows: list[TemplateRow]) -> list[float | None]:
+    """Each template's success rate minus its predecessor's (the template it replaced)."""
+    rates = {(row.template_type, row.template_hash): row.success_rate for row in rows}
+    predecessors = {
+        (row.template_type, row.replacement_template_hash): row.template_hash
+        for row in rows
+        if row.replacement_template_hash
+    }
+    changes: list[float | None] = []
+    for row in rows:
+        before = predecessors.get((row.template_type, row.template_hash))
+        earlier = rates.get((row.template_type, before)) if before else None
+        if row.success_rate is None or earlier is None:
+            changes.append(None)
+        else:
+            changes.append(row.success_rate - earlier)
+    return changes
 
 
-def _missing_note(missing: list[str]) -> str:
-    if not missing:
-        return ""
-    names = ", ".join(f"<code>{escape(name)}</code>" for name in missing)
-    return (
-        f'<div class="card bad"><div class="label">Missing marts</div><div class="detail">'
-        f"{names}: the last build did not make them, so their charts are empty.</div></div>"
+def _charts(data: ReportData) -> dict[str, Markup]:
+    drawn: dict[str, Any] = {}
+    if data.patterns:
+        drawn["pattern_success"] = charts.pattern_success_chart(data.patterns)
+        drawn["pattern_nps"] = charts.pattern_nps_chart(data.patterns)
+    if data.phases:
+        drawn["phases"] = charts.phase_chart(data.phases)
+    if data.templates:
+        drawn["templates"] = charts.template_timeline(data.templates)
+    return {name: charts.to_svg(chart) for name, chart in drawn.items()}
+
+
+def _trend_figure(trend: MetricTrend, title: str, unit: str) -> TrendFigure:
+    is_ratio = trend.metric.unit is Unit.RATIO
+    domain = (0.0, 1.0) if is_ratio else (1.0, 5.0)
+    color = charts.PURPLE if is_ratio else charts.TEAL
+    chart = charts.trend_chart(trend, title=title, domain=domain, color=color, unit=unit)
+    overall = trend.metric.value_of(trend.summary)
+    return TrendFigure(
+        chart=charts.to_svg(chart),
+        title=title,
+        overall=None if overall is None else (share(overall) if is_ratio else score(overall)),
+        weeks=trend.period.count,
+        sample_size=trend.summary.sample_size,
+        unit=unit,
     )
 
 
-def _dbt_card(dbt: DbtSummary | None) -> str:
+def _dbt_card(dbt: DbtSummary | None) -> Card:
     if dbt is None:
-        return _card("dbt tests", "no results", "no run_results.json under target/", "warn")
+        return Card("dbt tests", "no results", "no run_results.json under target/", "warn")
     failing = dbt.tests["fail"] + dbt.tests["error"] + dbt.models["error"]
     state = "bad" if failing else "warn" if dbt.tests["warn"] else "ok"
-    return _card(
+    return Card(
         "dbt tests",
-        _counts(dbt.tests),
-        f"models: {_counts(dbt.models)}; run {_moment(dbt.generated_at)}",
+        counts(dbt.tests),
+        f"models: {counts(dbt.models)}; run {moment(dbt.generated_at)}",
         state,
     )
-
-
-def _dbt_details(dbt: DbtSummary | None) -> str:
-    if dbt is None:
-        return '<p class="empty">No dbt run_results.json found: run a build first.</p>'
-    intro = (
-        f"<p>From <code>{escape(dbt.path.name)}</code> in <code>{escape(str(dbt.path.parent))}"
-        f"</code>, written {_moment(dbt.generated_at)}"
-        + (f" after {dbt.elapsed_seconds:.0f} s" if dbt.elapsed_seconds else "")
-        + f". Models and snapshots: {_counts(dbt.models)}. Tests: {_counts(dbt.tests)}.</p>"
-    )
-    if not dbt.problems:
-        return intro + '<p class="note">Every test passed.</p>'
-    return intro + html_table(
-        ["node", "status", "failures", "message"],
-        [
-            [
-                f"<code>{escape(node.name)}</code>",
-                escape(node.status),
-                "" if node.failures is None else str(node.failures),
-                escape(node.message),
-            ]
-            for node in dbt.problems
-        ],
-    )
-
-
-def _card(label: str, value: str, detail: str, state: str) -> str:
-    return (
-        f'<div class="card {state}"><div class="label">{escape(label)}</div>'
-        f'<div class="value">{escape(value)}</div><div class="detail">{escape(detail)}</div></div>'
-    )
-
-
-def _counts(counter: Counter[str]) -> str:
-    return ", ".join(f"{count} {status}" for status, count in sorted(counter.items())) or "none"
-
-
-def _moment(moment: dt.datetime | None) -> str:
-    return f"{moment.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" if moment else "unknown"
-
-
-def _age(age: dt.timedelta) -> str:
-    hours = age.total_seconds() / 3600
-    if hours < 1:
-        return f"{max(age.total_seconds() / 60, 0):.0f} min"
-    if hours < 48:
-        return f"{hours:.1f} h"
-    return f"{hours / 24:.1f} days"

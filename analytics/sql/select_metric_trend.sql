@@ -1,39 +1,61 @@
 -- One metric of marts.metrics_daily summed into %(bucket_count)s buckets of %(bucket_days)s days
--- that end on the metric's last date (the build's as_of date); bucket 0 is the newest. Every
--- bucket is present; one before the first day of data has a zero sample.
+-- that end on the last whole UTC day before the build's as_of (the as_of day itself is partial:
+-- the build saw none or only part of it). Bucket 0 is the newest. Every bucket is present; one
+-- before the first day of data has a zero sample. Only the window's rows are read, through the
+-- (metric, metric_date) index, however far back the mart reaches.
 with
 
-metrics_daily as (
+metrics_daily as not materialized (
     select * from marts.metrics_daily
     where metric = %(metric)s
 ),
 
+latest_day as (
+    select
+        metric_date,
+        as_of
+    from metrics_daily
+    order by metric_date desc
+    limit 1
+),
+
 bounds as (
     select
-        max(metric_date) as last_date,
-        max(as_of) as as_of
-    from metrics_daily
+        least(metric_date, (as_of at time zone 'utc')::date - 1) as end_date,
+        as_of
+    from latest_day
 ),
 
 buckets as (
     select
         bucket_index,
-        bounds.last_date - (bucket_index + 1) * %(bucket_days)s::integer + 1 as start_date,
-        bounds.last_date - bucket_index * %(bucket_days)s::integer as end_date
+        bounds.end_date - (bucket_index + 1) * %(bucket_days)s::integer + 1 as start_date,
+        bounds.end_date - bucket_index * %(bucket_days)s::integer as end_date
     from bounds
     cross join generate_series(0, %(bucket_count)s::integer - 1) as bucket_index
-    where bounds.last_date is not null
+),
+
+days_in_window as (
+    select
+        (bounds.end_date - metrics_daily.metric_date) / %(bucket_days)s::integer as bucket_index,
+        metrics_daily.numerator,
+        metrics_daily.denominator,
+        metrics_daily.sample_size
+    from bounds
+    inner join metrics_daily
+        on
+            metrics_daily.metric_date <= bounds.end_date
+            and metrics_daily.metric_date
+            > bounds.end_date - %(bucket_count)s::integer * %(bucket_days)s::integer
 ),
 
 days_in_buckets as (
     select
-        buckets.bucket_index,
-        sum(metrics_daily.numerator) as numerator,
-        sum(metrics_daily.denominator) as denominator,
-        sum(metrics_daily.sample_size) as sample_size
-    from buckets
-    inner join metrics_daily
-        on metrics_daily.metric_date between buckets.start_date and buckets.end_date
+        bucket_index,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        sum(sample_size) as sample_size
+    from days_in_window
     group by 1
 ),
 
@@ -42,7 +64,7 @@ final as (
         buckets.start_date,
         buckets.end_date,
         coalesce(days_in_buckets.numerator, 0)::double precision as numerator,
-        days_in_buckets.denominator::double precision as denominator,
+        coalesce(days_in_buckets.denominator, 0)::double precision as denominator,
         coalesce(days_in_buckets.sample_size, 0)::bigint as sample_size,
         bounds.as_of
     from buckets

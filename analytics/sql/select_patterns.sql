@@ -1,6 +1,7 @@
 -- One page of marts.pattern_analytics, or the one pattern %(pattern_id)s names (null: all of
 -- them); {order_by} is a column from the API's allow-list, and pattern_id breaks ties so pages
--- never overlap.
+-- never overlap. The mart's build_success_rate is a percent with 2 decimals: the API's rates are
+-- fractions, so it is read as build_success_ratio with 4 (the same value, exactly).
 with
 
 pattern_analytics as (
@@ -17,7 +18,7 @@ final as (
         projects_last_7_days,
         successful_builds,
         failed_builds,
-        build_success_rate::double precision as build_success_rate,
+        (build_success_rate / 100)::numeric(5, 4)::double precision as build_success_ratio,
         feedback_count,
         avg_satisfaction::double precision as avg_satisfaction,
         avg_usefulness::double precision as avg_usefulness,

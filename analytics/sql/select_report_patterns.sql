@@ -1,4 +1,5 @@
--- The most used patterns with their build success (percent) and NPS, for the report's chart.
+-- The most used patterns with their build success (a fraction, as the API gives it; the mart's
+-- percent has 2 decimals) and NPS, for the report's charts.
 with
 
 pattern_analytics as (
@@ -11,7 +12,7 @@ final as (
         coalesce(pattern_name, pattern_id) as pattern_name,
         total_projects,
         feedback_count,
-        build_success_rate::double precision as build_success_rate,
+        (build_success_rate / 100)::numeric(5, 4)::double precision as build_success_ratio,
         nps::double precision as nps
     from pattern_analytics
 )

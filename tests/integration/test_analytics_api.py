@@ -1,11 +1,12 @@
 """`serve` in its own process over a real build, asked over HTTP: the seed's analytics endpoints,
-their pagination, 400 and 404 answers, the OpenAPI document, and that it reads as a BI login."""
+their pagination, 400 and 404 answers, one unit per number, the OpenAPI document and its /docs
+and /redoc pages (offline, in Chromium), and that it reads as a BI login."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
-import math
 import os
 import re
 import signal
@@ -23,6 +24,8 @@ import pytest
 from psycopg.rows import dict_row
 
 from core.exceptions import ForgeError
+from core.settings import PROJECT_DIR
+from tests.integration.test_analytics_report import CHROMIUM, CHROMIUM_ARGS
 from tests.integration.test_analytics_warehouse import (
     Built,
     built_warehouse,
@@ -42,6 +45,8 @@ METRICS = [
     "tokens",
     "event_error_rate",
 ]
+RATES = {"build_success_rate", "session_success_rate", "event_error_rate"}
+COUNTS = {"sessions", "tokens"}
 SERVE = """
 import typer
 from cli.analytics import serve
@@ -167,7 +172,9 @@ def test_a_pattern_has_its_metrics_recent_feedback_and_trend(api: Api) -> None:
     pattern = body["pattern"]
     assert pattern["pattern_id"] == busiest["pattern_id"]
     assert pattern["total_projects"] == busiest["total_projects"]
-    assert math.isclose(pattern["nps"], float(busiest["nps"]))
+    assert pattern["nps"] == float(busiest["nps"])  # a score, rounded as the mart rounds it
+    # the mart's percent (2 decimals) is the API's fraction (4 decimals), the same number
+    assert pattern["build_success_ratio"] == float(busiest["build_success_rate"]) / 100
     newest = _rows(
         api.built.dsn,
         "select feedback_id::text from marts.fct_feedback where pattern_id = %s "
@@ -179,52 +186,89 @@ def test_a_pattern_has_its_metrics_recent_feedback_and_trend(api: Api) -> None:
     ]
     trend = body["trend"]
     assert (trend["period"], trend["granularity"], len(trend["points"])) == ("8w", "week", 8)
-    assert trend["points"][-1]["end_date"] == f"{busiest['as_of']:%Y-%m-%d}"
+    # the last whole day before as_of ends the trend (the as_of day itself is partial)
+    last_day = busiest["as_of"].astimezone(dt.UTC).date() - dt.timedelta(days=1)
+    assert trend["points"][-1]["end_date"] == f"{last_day:%Y-%m-%d}"
     in_window = _rows(
         api.built.dsn,
         "select count(*) as n from marts.fct_feedback where pattern_id = %s "
         "and (submitted_at at time zone 'utc')::date > %s::date - 56 "
         "and (submitted_at at time zone 'utc')::date <= %s::date",
-        (busiest["pattern_id"], busiest["as_of"], busiest["as_of"]),
+        (busiest["pattern_id"], last_day, last_day),
     )[0]["n"]
     assert sum(point["feedback_count"] for point in trend["points"]) == in_window
+    for point in trend["points"]:
+        ratio = point["recommendation_ratio"]
+        assert ratio is None or (0 <= ratio <= 1 and round(ratio, 4) == ratio)
 
 
 @pytest.mark.parametrize("metric", METRICS)
-def test_a_trend_is_a_ratio_of_sums_over_the_period(api: Api, metric: str) -> None:
+def test_a_trend_is_a_ratio_of_counts_over_the_period(api: Api, metric: str) -> None:
     body = api.ok(f"/api/analytics/trends?metric={metric}&period=30d")
     assert (body["metric"], body["granularity"], len(body["points"])) == (metric, "day", 30)
     [expected] = _rows(
         api.built.dsn,
-        "with bounds as (select max(metric_date) as last_date from marts.metrics_daily "
-        "where metric = %(metric)s) "
+        "with bounds as (select (max(as_of) at time zone 'utc')::date - 1 as last_date "
+        "from marts.metrics_daily where metric = %(metric)s) "
         "select sum(numerator) as numerator, sum(denominator) as denominator, "
         "sum(sample_size) as sample_size, max(bounds.last_date) as last_date "
         "from marts.metrics_daily cross join bounds where metric = %(metric)s "
-        "and metric_date > bounds.last_date - 30",
+        "and metric_date > bounds.last_date - 30 and metric_date <= bounds.last_date",
         {"metric": metric},
     )
     summary = body["summary"]
     assert body["end_date"] == f"{expected['last_date']:%Y-%m-%d}"
-    assert math.isclose(summary["numerator"], expected["numerator"])
-    assert math.isclose(summary["denominator"], expected["denominator"])
+    # the mart scales the numerators of rates and NPS by 100; the API's are counts
+    scale = 100 if metric in RATES or metric == "nps" else 1
+    numerator = round(expected["numerator"] / scale)
+    assert summary["numerator"] == numerator and isinstance(summary["numerator"], int)
     assert summary["sample_size"] == expected["sample_size"]
-    if expected["denominator"]:
-        assert math.isclose(summary["value"], expected["numerator"] / expected["denominator"])
+    denominator = int(expected["denominator"])
+    if metric in COUNTS:
+        assert (body["unit"], summary["denominator"]) == ("count", None)
+        assert summary["value"] == numerator  # a count over a period is its sum
     else:
-        assert summary["value"] is None
+        assert summary["denominator"] == denominator
+        share = numerator / denominator
+        expected_value = {
+            "satisfaction": ("rating", round(share, 2)),
+            "nps": ("score", round(100 * share, 2)),
+        }.get(metric, ("ratio", round(share, 4)))
+        assert (body["unit"], summary["value"]) == expected_value
+        if metric in RATES:
+            values = [point["value"] for point in body["points"] if point["value"] is not None]
+            assert values and all(0 <= value <= 1 for value in values)
 
 
-def test_a_weekly_trend_has_one_point_per_week(api: Api) -> None:
+def test_no_trend_ends_on_the_partial_as_of_day(api: Api) -> None:
+    [bounds] = _rows(
+        api.built.dsn,
+        "select (max(as_of) at time zone 'utc')::date as as_of_date, "
+        "max(metric_date) as last_metric_date from marts.metrics_daily",
+    )
+    # the mart's last day is the as_of day, which the build saw none of
+    assert bounds["last_metric_date"] == bounds["as_of_date"]
+    for metric in METRICS:
+        points = api.ok(f"/api/analytics/trends?metric={metric}&period=7d")["points"]
+        assert points[-1]["end_date"] == f"{bounds['as_of_date'] - dt.timedelta(days=1):%Y-%m-%d}"
+    sessions = api.ok("/api/analytics/trends?metric=sessions&period=30d")["points"]
+    assert sessions[-1]["sample_size"] > 0  # the generator's sessions run up to its clock
+
+
+def test_a_weekly_count_is_the_weeks_sum(api: Api) -> None:
     body = api.ok("/api/analytics/trends?metric=sessions&period=12w")
     points = body["points"]
     assert (body["granularity"], len(points)) == ("week", 12)
     for earlier, later in itertools.pairwise(points):
         assert later["start_date"] > earlier["end_date"]  # consecutive weeks, no overlap
-    # a count: the numerators add up to the total, the value is the mean per day
+    [week] = _rows(
+        api.built.dsn,
+        "select count(*) as n from marts.fct_sessions where created_date between %s and %s",
+        (points[-1]["start_date"], points[-1]["end_date"]),
+    )
+    assert points[-1]["value"] == points[-1]["numerator"] == week["n"]
     total = sum(point["numerator"] for point in points)
-    assert math.isclose(total, body["summary"]["numerator"])
-    assert math.isclose(body["summary"]["value"], total / 84)
+    assert body["summary"]["value"] == body["summary"]["numerator"] == total
 
 
 @pytest.mark.parametrize(
@@ -289,6 +333,74 @@ def test_serve_says_when_it_cannot_listen(built_dsn: str) -> None:
         assert "cannot listen on 192.0.2.1:0" in str(result.exception)
     finally:
         drop_login(built_dsn, name)
+
+
+def test_the_analyst_guides_example_is_what_the_api_answers(api: Api) -> None:
+    guide = (PROJECT_DIR / "docs" / "analyst-guide.md").read_text(encoding="utf-8")
+    found = re.search(
+        r"`GET (/api/analytics/trends\?[^`]+)` on the tests' synthetic.*?```json\n(.*?)```",
+        guide,
+        re.DOTALL,
+    )
+    assert found, "the guide shows a trend's answer"
+    shown, answer = json.loads(found[2]), api.ok(found[1])
+
+    def shape(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: shape(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [shape(item) for item in value]
+        return type(value).__name__
+
+    assert shape(shown) == shape(answer)
+    if answer["as_of"] == shown["as_of"]:  # the same synthetic warehouse: the same numbers
+        assert shown == answer
+
+
+@pytest.mark.parametrize(
+    ("page", "shows"), [("/docs", ".opblock"), ("/redoc", "[data-section-id]")]
+)
+def test_the_docs_pages_work_offline_in_chromium(api: Api, page: str, shows: str) -> None:
+    """No request leaves the API, none fails, no console error, and the page is not blank."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: install it (apt-get install -y chromium)")
+    problems: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            view = browser.new_page(viewport={"width": 1400, "height": 900})
+            view.on(
+                "console",
+                lambda message: (
+                    problems.append(f"console {message.type}: {message.text}")
+                    if message.type == "error"
+                    else None
+                ),
+            )
+            view.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+            view.on(
+                "requestfailed",
+                lambda request: problems.append(f"failed: {request.url} {request.failure}"),
+            )
+            view.on("request", lambda request: requests.append(request.url))
+            view.goto(api.base + page, wait_until="networkidle")
+            view.wait_for_selector(shows, timeout=30_000)
+            operations = view.locator(shows).count()
+            text = view.inner_text("body")
+        finally:
+            browser.close()
+    assert problems == []
+    # this server, or a blob it made (ReDoc's search worker): nothing from anywhere else
+    here = (api.base + "/", f"blob:{api.base}/")
+    assert requests and all(url.startswith(here) for url in requests), requests
+    assert api.base + "/openapi.json" in requests
+    assert operations >= 4, f"{page} shows {operations} operations"
+    assert "Forge analytics API" in text and "/api/analytics/trends" in text
 
 
 @pytest.fixture(scope="module")

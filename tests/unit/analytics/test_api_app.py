@@ -1,7 +1,9 @@
-"""The API's answers that need no database: 400s for bad parameters, 503s, the OpenAPI document."""
+"""The API's answers that need no database: 400s for bad parameters, 503s, the OpenAPI document,
+the offline /docs and /redoc pages."""
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,7 +13,7 @@ import psycopg
 import pytest
 
 from analytics.api.app import create_app
-from analytics.api.pool import PoolTimeoutError
+from analytics.api.pool import PoolBusyError
 
 with warnings.catch_warnings():
     # starlette's TestClient warns that it wants httpx2; httpx is what is installed
@@ -65,6 +67,11 @@ def client() -> Iterator[TestClient]:
             "query parameter limit: Input should be less than or equal to 100 (got '500')",
         ),
         (
+            "/api/analytics/patterns?limit=0&offset=-1&order=up",
+            "query parameter limit: Input should be greater than or equal to 1 (got '0') "
+            "(and 2 more parameters in error)",
+        ),
+        (
             "/api/analytics/patterns?order=sideways",
             "query parameter order: Input should be 'asc' or 'desc' (got 'sideways')",
         ),
@@ -75,6 +82,25 @@ def client() -> Iterator[TestClient]:
         (
             "/api/health?verbose=1",
             "unknown query parameter 'verbose': it takes none",
+        ),
+        (
+            "/api/analytics/patterns/a%00b",
+            "path parameter pattern_id holds a NUL character: 'a\\x00b'",
+        ),
+        (
+            "/api/analytics/trends?metric=nps&period=3%00d",
+            "query parameter period holds a NUL character: '3\\x00d'",
+        ),
+        (
+            "/api/analytics/trends?metric=nps&period=" + "9" * 500,
+            "period '999999999999...9999999999999' is not a number of days or weeks, like 7d, "
+            "30d, 90d or 12w (at most 1095 days); d gives daily points, w weekly ones",
+        ),
+        (
+            "/api/analytics/patterns?sort=build_success_rate",
+            "query parameter sort: Input should be 'pattern_id', 'pattern_name', "
+            "'total_projects', 'projects_last_30_days', 'build_success_ratio', 'feedback_count', "
+            "'avg_satisfaction', 'nps' or 'last_activity' (got 'build_success_rate')",
         ),
     ],
 )
@@ -89,7 +115,7 @@ def test_a_bad_parameter_is_a_400_with_one_sentence(
 @pytest.mark.parametrize(
     ("error", "says"),
     [
-        (PoolTimeoutError(), "the warehouse is busy"),
+        (PoolBusyError(), "the warehouse is busy"),
         (
             psycopg.errors.UndefinedTable('relation "marts.metrics_daily" does not exist'),
             "run the nightly refresh",
@@ -127,16 +153,71 @@ def test_the_openapi_document_lists_the_seeds_endpoints(client: TestClient) -> N
 
 def test_only_get_is_allowed(client: TestClient) -> None:
     assert client.post("/api/analytics/patterns").status_code == 405
-    assert client.delete("/api/analytics/patterns/rest-api").status_code == 405
+    response = client.delete("/api/analytics/patterns/rest-api")
+    assert response.status_code == 405
+    assert response.json() == {"detail": "DELETE is not allowed here: the API only reads (GET)"}
+
+
+def test_an_unknown_path_is_a_404_with_one_sentence(client: TestClient) -> None:
+    response = client.get("/api/analytics/" + "x" * 300)
+    assert response.status_code == 404
+    detail = response.json()["detail"]
+    assert detail.startswith("no endpoint at '/api/analytics/xxx") and len(detail) < 150
+    assert detail.endswith("the endpoints are listed at /docs")
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_the_docs_pages_load_their_assets_from_the_api_itself(
+    client: TestClient, page: str
+) -> None:
+    html = client.get(page).text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and all(asset.startswith("/docs-assets/") for asset in assets), assets
+    assert "https://" not in html and "http://" not in html
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200 and len(response.content) > 1000, asset
+        assert b"cdn.redoc.ly" not in response.content  # Redocly's logo, blanked
+    policy = client.get(page).headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "connect-src 'self'" in policy
+
+
+def test_swagger_ui_calls_no_validator(client: TestClient) -> None:
+    assert '"validatorUrl": null' in client.get("/docs").text
+
+
+def test_every_number_in_the_openapi_document_says_its_unit(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    undescribed = [
+        f"{name}.{field}"
+        for name, schema in schemas.items()
+        for field, spec in schema.get("properties", {}).items()
+        if _is_number(spec) and field not in ("limit", "offset") and not spec.get("description")
+    ]
+    assert undescribed == []
+    rates = [
+        field
+        for schema in schemas.values()
+        for field in schema.get("properties", {})
+        if "rate" in field and not field.endswith("_ratio")
+    ]
+    assert rates == []  # a rate is a fraction named *_ratio, nothing else
+    assert schemas["Trend"]["properties"]["unit"]["$ref"].endswith("/Unit")
+    assert set(schemas["Unit"]["enum"]) == {"ratio", "rating", "score", "count"}
+
+
+def _is_number(spec: dict[str, Any]) -> bool:
+    types = {spec.get("type")} | {item.get("type") for item in spec.get("anyOf", [])}
+    return bool(types & {"number", "integer"})
 
 
 def test_cors_is_off_unless_origins_are_given() -> None:
     origin = {"Origin": "https://dash.example"}
-    with TestClient(create_app(Refusing(PoolTimeoutError()), login="x")) as closed:
+    with TestClient(create_app(Refusing(PoolBusyError()), login="x")) as closed:
         assert (
             "access-control-allow-origin" not in closed.get("/api/health", headers=origin).headers
         )
-    app = create_app(Refusing(PoolTimeoutError()), login="x", cors_origins=["https://dash.example"])
+    app = create_app(Refusing(PoolBusyError()), login="x", cors_origins=["https://dash.example"])
     with TestClient(app) as open_:
         response = open_.get("/api/health", headers=origin)
     assert response.headers["access-control-allow-origin"] == "https://dash.example"

@@ -8,6 +8,8 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from analytics.metrics import Metric, Sums
 from analytics.periods import Period
 from analytics.report.data import PatternRow, PhaseRow, ReportData, TemplateRow
@@ -19,7 +21,7 @@ NOW = dt.datetime(2025, 12, 8, 6, 0, tzinfo=dt.UTC)
 PERIOD = Period(4, 7)
 
 
-def _trend(metric: Metric, values: list[tuple[float, float | None, int]]) -> MetricTrend:
+def _trend(metric: Metric, values: list[tuple[int, int | None, int]]) -> MetricTrend:
     end = NOW.date()
     buckets = [
         Bucket(
@@ -39,14 +41,12 @@ def _data(**changes: object) -> ReportData:
         warehouse="postgres@/tmp:5432/forge",
         as_of=NOW - dt.timedelta(hours=4),
         patterns=[
-            PatternRow("rest-api", "REST <API>", 31, 19, 87.1, -35.3),
+            PatternRow("rest-api", "REST <API>", 31, 19, 0.871, -35.3),
             PatternRow("cli", "CLI", 2, 0, None, None),
         ],
         pattern_count=12,
-        satisfaction=_trend(
-            Metric.SATISFACTION, [(8.0, 2.0, 2), (0.0, 0.0, 0), (9.0, 3.0, 3), (4.0, 1.0, 1)]
-        ),
-        session_success=_trend(Metric.SESSION_SUCCESS_RATE, [(100.0, 2.0, 2)] * 4),
+        satisfaction=_trend(Metric.SATISFACTION, [(8, 2, 2), (0, 0, 0), (9, 3, 3), (4, 1, 1)]),
+        session_success=_trend(Metric.SESSION_SUCCESS_RATE, [(1, 2, 2)] * 4),
         phases=[
             PhaseRow("planning", 10, 190.0, 650.0, 0.94),
             PhaseRow("testing", 8, 790.0, None, 0.8),
@@ -94,24 +94,36 @@ def _data(**changes: object) -> ReportData:
     return replace(data, **changes)
 
 
-def test_the_page_refers_to_nothing_outside_itself() -> None:
-    html = render_report(_data())
-    assert not re.search(r"(?i)(https?:|//[a-z]|<script|<link|@import|url\()", html)
-    assert "default-src 'none'" in html
-    assert html.count("<svg") == 6  # success, NPS, satisfaction, session success, phases, templates
+# the SVG namespace names are identifiers, never fetched, and url(#id) points inside the page:
+# everything else would leave the file
+NAMESPACES = re.compile(r'xmlns(:\w+)?="http://www\.w3\.org/[^"]*"')
+OUTSIDE = re.compile(r"(?i)(https?:|//[a-z]|<script|<link|@import|url\((?!#))")
 
 
-def test_data_text_is_escaped_everywhere() -> None:
-    html = render_report(_data())
-    assert "REST <API>" not in html and "REST &lt;API&gt;" in html
-    assert "&lt;is&gt;" in html
+@pytest.fixture(scope="module")
+def page() -> str:
+    return render_report(_data())
 
 
-def test_the_cards_say_what_needs_attention() -> None:
-    html = render_report(_data())
+def test_the_page_refers_to_nothing_outside_itself(page: str) -> None:
+    assert not OUTSIDE.search(NAMESPACES.sub("", page))
+    assert "default-src 'none'" in page
+    assert page.count("<svg") == 6  # success, NPS, satisfaction, session success, phases, templates
+    for section in ("patterns", "trends", "phases", "templates", "health"):
+        assert f'<section id="{section}">' in page
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # one page of several SVGs: a shared id would cross-link
+
+
+def test_data_text_is_escaped_everywhere(page: str) -> None:
+    assert "REST <API>" not in page and "REST &lt;API&gt;" in page
+    assert "&lt;is&gt;" in page
+
+
+def test_the_cards_say_what_needs_attention(page: str) -> None:
     states = {
         label: state
-        for state, label in re.findall(r'<div class="card (\w+)"><div class="label">([^<]+)<', html)
+        for state, label in re.findall(r'<div class="card (\w+)"><div class="label">([^<]+)<', page)
     }
     assert states == {
         "Oldest raw load": "warn",  # orchestration_events is 3 days old
@@ -119,8 +131,16 @@ def test_the_cards_say_what_needs_attention() -> None:
         "Failed batches, last day": "bad",
         "dbt tests": "bad",
     }
-    assert "not_null_x" in html  # the failing test is named
-    assert "+5.0 pts" in html  # template b's success over a's, the one it replaced
+    assert "not_null_x" in page  # the failing test is named
+    assert "+5.0 pts" in page  # template b's success over a's, the one it replaced
+
+
+def test_the_numbers_keep_their_unit(page: str) -> None:
+    assert "<td>87.1%</td>" in page  # build success, a fraction shown as a percent
+    assert "<td>-35</td>" in page  # NPS, a score
+    # satisfaction over the 4 weeks: (8 + 9 + 4) / (2 + 3 + 1) ratings; session success 4/8
+    assert "Satisfaction (mean rating, 1-5): 3.50 over the 4 weeks (6 ratings)" in page
+    assert "Session success rate: 50.0% over the 4 weeks (8 sessions)" in page
 
 
 def test_an_empty_warehouse_still_renders() -> None:
@@ -132,10 +152,13 @@ def test_an_empty_warehouse_still_renders() -> None:
         satisfaction=MetricTrend(Metric.SATISFACTION, PERIOD, None, []),
         session_success=MetricTrend(Metric.SESSION_SUCCESS_RATE, PERIOD, None, []),
         health=Health([], [], [], 0, None),
+        missing=["marts.metrics_daily"],
     )
     html = render_report(empty)
     assert "No patterns in marts.pattern_analytics yet." in html
     assert "No dbt run_results.json found" in html
+    assert "Satisfaction (mean rating, 1-5): no data in the last 4 weeks" in html
+    assert "Missing marts" in html and "<code>marts.metrics_daily</code>" in html
 
 
 def test_writing_replaces_the_file_whole(tmp_path: Path) -> None:
@@ -146,7 +169,5 @@ def test_writing_replaces_the_file_whole(tmp_path: Path) -> None:
     assert [path.name for path in out.parent.iterdir()] == ["report.html"]
 
 
-def test_a_missing_mart_is_named_on_the_page() -> None:
-    html = render_report(_data(missing=["marts.metrics_daily"]))
-    assert "Missing marts" in html and "<code>marts.metrics_daily</code>" in html
-    assert "Missing marts" not in render_report(_data())
+def test_no_missing_mart_is_named_when_none_is_missing(page: str) -> None:
+    assert "Missing marts" not in page

@@ -17,7 +17,7 @@ from typing import Any
 MAX_DEPTH = 512  # deeper JSON is refused: Python's parsers and Postgres's stack both run out
 INTEGER_DIGITS = 131_072  # Postgres numeric: digits before the decimal point
 FRACTION_DIGITS = 16_383  # and after it
-_LONG = 100_000  # a text this long may hold a number too long for numeric: check it exactly
+_LONG = 16_000  # a text this long may hold a number too long for numeric: check it exactly
 # a NUL or surrogate escape, or a digit followed by an exponent: cleared by the exact check
 _SUSPECT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])|[0-9][eE]")
 _TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}:]')
@@ -58,6 +58,24 @@ def problem(text: bytes) -> str | None:
     except (ValueError, RecursionError) as error:
         return f"is not valid JSON ({str(error).splitlines()[0]})"
     return _strings_problem(value) or _numbers_problem(numbers)
+
+
+def field_problem(text: str) -> tuple[str, str] | None:
+    """For a line msgspec refused: the top-level field holding a string jsonb cannot store (an
+    unpaired surrogate escape, say) and why, when the line is otherwise a JSON object."""
+    if too_deep_at(text) is not None:
+        return None
+    try:
+        value = json.loads(text, parse_constant=_refuse)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict):
+        return None
+    for name, item in value.items():
+        reason = _strings_problem(name) or _strings_problem(item)
+        if reason is not None:
+            return name, reason
+    return None
 
 
 def too_deep_at(text: str) -> str | None:

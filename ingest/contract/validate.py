@@ -283,6 +283,9 @@ class RecordValidator:
                 f"{self.entity.name}"
             )
         except msgspec.DecodeError as error:
+            named = jsontext.field_problem(text)
+            if named is not None:
+                return Rejected(f'field "{_printable_name(named[0])}" {named[1]}')
             return Rejected(
                 f"line is not valid JSON ({_json_error(line, error)}); "
                 "expected one JSON object per line"
@@ -520,6 +523,11 @@ def _name_problem(name: str) -> str | None:
             "(\\u0000), which Postgres cannot store; rename the field at the source"
         )
     return None
+
+
+def _printable_name(name: str) -> str:
+    shown = name.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
+    return jsontext.shorten(shown)
 
 
 def _text_problem(name: str, value: str | None) -> str | None:

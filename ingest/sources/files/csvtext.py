@@ -119,6 +119,8 @@ def records(
                 unclosed = True
                 continue
             cells, error = None, str(problem)
+            if not ended:
+                error = "the file ends inside a quoted cell; check the quoting of this record"
             if pending_size > MAX_RECORD_BYTES:
                 error = f"record is longer than {MAX_RECORD_BYTES >> 20} MiB: {problem}"
         except CsvError as problem:

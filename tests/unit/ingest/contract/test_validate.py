@@ -34,8 +34,8 @@ def test_every_hand_written_record_is_accepted(entity: str) -> None:
         (b"42", "line is a JSON number, expected a JSON object"),
         (b"", "line is empty"),
         (b'{"id": "\xff\xfe"}', "line is not valid UTF-8 (byte 0xff at position 8)"),
-        # a lone surrogate escape cannot become UTF-8 text
-        (b'{"id": 1, "event_type": "\\ud800"}', "line is not valid JSON"),
+        # a lone surrogate escape cannot become UTF-8 text: the field holding it is named
+        (b'{"id": 1, "event_type": "\\ud800"}', 'field "event_type" holds an unpaired surrogate'),
     ],
 )
 def test_lines_that_are_not_json_objects_are_rejected(line: bytes, reason: str) -> None:

@@ -25,7 +25,7 @@ TOP_REASONS = 3
 
 def file_line(outcome: FileOutcome) -> str:
     """`entity/file: read N = loaded + rejected + duplicates`, or why it loaded nothing."""
-    name = f"{outcome.file.entity.name}/{outcome.file.path.name}"
+    name = outcome.file.name  # bytes of a file name that are not UTF-8 come escaped
     if outcome.batch is None:
         return f"{name}: already loaded (batch {outcome.already_loaded_by}), skipped"
     return batch_line(outcome.batch, name)

@@ -131,8 +131,7 @@ def _read_jsonl(
                 body = line
             if line_number == 1 and body.startswith(BOM):
                 body = body[len(BOM) :]  # editors on Windows start UTF-8 files with a BOM
-            outcome = validate(body)
-            yield InputRecord(line_number, outcome, body if type(outcome) is Rejected else None)
+            yield InputRecord(line_number, validate(body), body)
             line_number += 1
     finally:
         span.resume_offset, span.resume_line = resume_offset, resume_line
@@ -192,8 +191,7 @@ def _read_csv(
                 outcome = Rejected("line is empty, expected a CSV record")
             else:
                 outcome = validator.validate_cells(header, record.cells)
-            rejected = type(outcome) is Rejected
-            yield InputRecord(record.line_number, outcome, record.raw if rejected else None)
+            yield InputRecord(record.line_number, outcome, record.raw)
             if record.complete:
                 resume_offset = record.end_offset
                 resume_line = record.line_number + record.raw.count(b"\n") + 1

@@ -21,6 +21,7 @@ settings.register_profile(
     max_examples=40,
     derandomize=True,
     deadline=None,
+    database=None,  # nothing written into the work tree
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(
@@ -28,6 +29,7 @@ settings.register_profile(
     max_examples=2_000,
     derandomize=False,
     deadline=None,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("FORGE_HYPOTHESIS_PROFILE", "forge"))

@@ -258,6 +258,7 @@ class _RawTarget:
         self.columns = (*validator.columns, *LOADER_COLUMNS)
         self.types = (*(COPY_TYPES[kinds[name]] for name in validator.columns), *LOADER_TYPES)
         self.rejects = quarantine.RejectRows(source.entity.name, printable(source.source_name))
+        self.validator = validator
 
 
 def _load_streaming(
@@ -344,6 +345,7 @@ def _load_chunk(
             fresh[outcome.record_hash] = record
     stored = _already_stored(conn, target.source.entity, list(fresh))
     pending = [record for record_hash, record in fresh.items() if record_hash not in stored]
+    screened = False
     while True:
         try:
             with conn.transaction():
@@ -353,6 +355,10 @@ def _load_chunk(
             refused = _refused_row(error, len(pending))
             if refused is None:
                 raise
+            if not screened:  # one exact look at the whole chunk, so one COPY retry, not many
+                screened = True
+                pending = _screen(target, pending, rejects, refused)
+                continue
             index, reason = refused
             record = pending.pop(index)
             logger.warning("%s line %d: %s", result.source_name, record.line_number, reason)
@@ -367,6 +373,27 @@ def _load_chunk(
     result.rows_loaded += len(pending)
     result.rows_rejected += len(rejects)
     result.duplicates_skipped += len(stored)
+
+
+def _screen(
+    target: _RawTarget,
+    pending: list[InputRecord],
+    rejects: list[tuple[Any, ...]],
+    refused: tuple[int, str],
+) -> list[InputRecord]:
+    """The chunk's records without those whose nested JSON Postgres cannot store (each a reject
+    with the exact reason); the refused row goes too, with Postgres's reason if no other."""
+    kept = []
+    for index, record in enumerate(pending):
+        assert isinstance(record.outcome, Accepted)
+        reason = target.validator.storage_problem(record.outcome)
+        if reason is None and index == refused[0]:
+            reason = refused[1]
+        if reason is None:
+            kept.append(record)
+        else:
+            rejects.append(target.rejects.row(record.line_number, reason, record.raw))
+    return kept
 
 
 def _copy_accepted(

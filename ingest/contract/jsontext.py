@@ -26,12 +26,12 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def quick_safe(text: bytes) -> bool:
     """True when jsonb surely stores this JSON text as it is; False: ask `problem`."""
+    if len(text) <= MAX_DEPTH and text.isascii():  # the usual value: one regex pass decides
+        return _SUSPECT.search(text) is None
     if len(text) > _LONG or _SUSPECT.search(text) is not None:
         return False
     if text.count(b"{") + text.count(b"[") > MAX_DEPTH:
         return False
-    if text.isascii():
-        return True
     try:
         text.decode("utf-8")
     except UnicodeDecodeError:

@@ -9,6 +9,7 @@ only its new lines, and stops at the size the file had when it was hashed.
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import stat
 import zlib
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 
 from core.exceptions import IngestError
 from ingest.batch import InputRecord
@@ -110,31 +111,59 @@ def open_regular(path: Path) -> IO[bytes]:
 def _read_jsonl(
     stream: IO[bytes], validator: RecordValidator, span: ReadSpan
 ) -> Iterator[InputRecord]:
-    offset = span.offset
-    if offset:
-        stream.seek(offset)
-    limit = span.limit
-    line_number = span.line
-    resume_offset, resume_line = offset, line_number
+    if span.offset:
+        stream.seek(span.offset)
+    lines = _limited(stream, span.limit - span.offset) if span.limit is not None else stream
+    line_number = span.line - 1
+    consumed = span.offset
+    line = b"\n"
     validate = validator.validate_json
     try:
-        for line in stream:
-            if limit is not None and offset + len(line) > limit:
-                line = line[: limit - offset]
-                if not line:
-                    break
-            offset += len(line)
-            if line[-1:] == b"\n":
-                body = line[:-2] if line[-2:-1] == b"\r" else line[:-1]
-                resume_offset, resume_line = offset, line_number + 1
-            else:
-                body = line
+        for line in lines:
+            line_number += 1
+            consumed += len(line)
+            body = line.rstrip(b"\r\n")
+            if len(line) - len(body) != 1:  # CR LF, a last line without one, or stray CRs
+                body = _without_line_break(line)
             if line_number == 1 and body.startswith(BOM):
                 body = body[len(BOM) :]  # editors on Windows start UTF-8 files with a BOM
             yield InputRecord(line_number, validate(body), body)
-            line_number += 1
     finally:
-        span.resume_offset, span.resume_line = resume_offset, resume_line
+        # the next read resumes after the last complete line: a last line without its line
+        # break may still be being written
+        if line.endswith(b"\n"):
+            span.resume_offset, span.resume_line = consumed, line_number + 1
+        else:
+            span.resume_offset, span.resume_line = consumed - len(line), line_number
+
+
+def _without_line_break(line: bytes) -> bytes:
+    if line.endswith(b"\r\n"):
+        return line[:-2]
+    return line[:-1] if line.endswith(b"\n") else line
+
+
+class _Limit(io.RawIOBase):
+    """At most `remaining` bytes of a stream: the file as it was when it was hashed."""
+
+    def __init__(self, stream: IO[bytes], remaining: int) -> None:
+        self._stream = stream
+        self._remaining = remaining
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._remaining <= 0:
+            return 0
+        view = memoryview(buffer)[: self._remaining]
+        count = self._stream.readinto(view)  # type: ignore[attr-defined]
+        self._remaining -= count
+        return int(count)
+
+
+def _limited(stream: IO[bytes], remaining: int) -> IO[bytes]:
+    return io.BufferedReader(_Limit(stream, remaining), buffer_size=1 << 16)
 
 
 def _header(stream: IO[bytes]) -> tuple[tuple[str, ...], int, int]:

@@ -130,3 +130,33 @@ def test_transformer_and_analyst_read_the_held_and_released_views(warehouse: str
                 "from audit.released_batches"
             )
             conn.execute("reset role")
+
+
+def test_the_dagster_check_fails_for_a_new_hold_then_warns_on_every_run_until_released(
+    warehouse: str, landing: Path
+) -> None:
+    import dagster as dg
+
+    from ingest.contract.entities import ENTITIES
+    from ingest.holds import accept_batch
+    from orchestration_dagster.defs.ingest.checks import reject_rate_result
+
+    entity = ENTITIES["orchestration_events"]
+    key = dg.AssetKey(["raw", "prompt_runner", "orchestration_events"])
+    _half_bad(landing)
+    with connect(warehouse) as conn:
+        [outcome] = load_landing(conn, landing, hold_above=0.05)
+    assert outcome.batch is not None
+    batch_id = outcome.batch.batch_id
+    now = reject_rate_result(entity, key, warehouse, [batch_id], 0.05)
+    assert not now.passed and now.severity == dg.AssetCheckSeverity.ERROR
+    assert "held out of the marts" in (now.description or "")
+    for _night in range(2):  # later runs load nothing new, and say so each time
+        later = reject_rate_result(entity, key, warehouse, [], 0.05)
+        assert not later.passed and later.severity == dg.AssetCheckSeverity.WARN
+        assert f"skipping held batch {batch_id} of " in (later.description or "")
+        assert "50.0% rejected" in (later.description or "")
+    with connect(warehouse) as conn:
+        accept_batch(conn, batch_id, "checked with the vendor")
+    released = reject_rate_result(entity, key, warehouse, [], 0.05)
+    assert released.passed

@@ -150,3 +150,13 @@ def test_numbers_keep_the_digits_the_server_sent() -> None:
     direct = OUTCOMES.validate_json(orjson.dumps(record("project_outcomes")))
     assert isinstance(direct, Accepted)
     assert same.outcome.record_hash == direct.record_hash
+
+
+def test_a_record_nested_too_deeply_is_a_reject_not_a_crash() -> None:
+    item: Any = 1
+    for _ in range(20_000):
+        item = {"a": item}
+    converted = to_input_record(item, 4, OUTCOMES)
+    assert isinstance(converted.outcome, Rejected)
+    assert "nests JSON deeper" in converted.outcome.reason
+    assert converted.raw is not None and len(converted.raw) < 1_000

@@ -195,7 +195,6 @@ def load_batch(
             if previous is not None:
                 result.status, result.error = "skipped", previous
                 return result
-            quarantine.prepare(conn)
             streamed = False
             if reread is not None:
                 try:
@@ -207,13 +206,14 @@ def load_batch(
                         "%s: loading it chunk by chunk (%s)", result.source_name, first_line(error)
                     )
                     result = BatchResult(batch_id, source.entity.name, result.source_name)
+                    target.rejects_ready = False  # rolled back with the attempt
                     records = reread()
             if not streamed:
                 for chunk in _chunks(records, chunk_rows):
                     _load_chunk(conn, target, chunk, result)
                     if on_chunk is not None:
                         on_chunk(result)
-            _settle_rejects(conn, result)
+            _settle_rejects(conn, target, result)
             result.held = hold_above is not None and result.reject_rate > hold_above
             _write_audit(conn, source, result, started_at)
             if before_commit is not None:
@@ -259,6 +259,14 @@ class _RawTarget:
         self.types = (*(COPY_TYPES[kinds[name]] for name in validator.columns), *LOADER_TYPES)
         self.rejects = quarantine.RejectRows(source.entity.name, printable(source.source_name))
         self.validator = validator
+        self.rejects_ready = False  # the batch's temporary rejects table exists
+
+    def add_rejects(self, conn: psycopg.Connection[Any], rows: Iterable[tuple[Any, ...]]) -> None:
+        """Rejects into the batch's temporary table, made at the first one."""
+        if not self.rejects_ready:
+            quarantine.prepare(conn)
+            self.rejects_ready = True
+        quarantine.add(conn, rows)
 
 
 def _load_streaming(
@@ -301,7 +309,8 @@ def _load_streaming(
                     spool.add(reject_row(record.line_number, outcome.reason, record.raw))
                 if on_chunk is not None and result.lines_read % progress_every == 0:
                     on_chunk(result)
-        quarantine.add(conn, spool.rows())
+        if spool.count:
+            target.add_rejects(conn, spool.rows())
     finally:
         spool.close()
     if on_chunk is not None:
@@ -368,7 +377,8 @@ def _load_chunk(
         assert isinstance(accepted, Accepted)
         if accepted.extra_names:
             result.note_new_fields(accepted.extra_names)
-    quarantine.add(conn, rejects)
+    if rejects:
+        target.add_rejects(conn, rejects)
     result.lines_read += len(chunk)
     result.rows_loaded += len(pending)
     result.rows_rejected += len(rejects)
@@ -436,8 +446,11 @@ def _refusal(error: Exception, column: str | None) -> str:
     return f"the warehouse cannot store {where}: {message}"
 
 
-def _settle_rejects(conn: psycopg.Connection[Any], result: BatchResult) -> None:
+def _settle_rejects(conn: psycopg.Connection[Any], target: _RawTarget, result: BatchResult) -> None:
     """Write the batch's rejects not rejected before; re-rejections count as duplicates."""
+    if not target.rejects_ready:
+        result.rows_rejected, result.reject_reasons, result.duplicate_rejects = 0, {}, 0
+        return
     seen, written = quarantine.store(conn, result.batch_id, result.entity, result.source_name)
     result.rows_rejected = 0
     result.reject_reasons = {}

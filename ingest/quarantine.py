@@ -86,7 +86,7 @@ class RejectSpool:
 def prepare(conn: psycopg.Connection[Any]) -> None:
     """The batch's temporary rejects table; call it inside the batch's transaction."""
     conn.execute(sql.SQL(read_query("create_batch_rejects")))
-    conn.execute("truncate pg_temp.forge_batch_rejects")
+    conn.execute("truncate pg_temp.forge_batch_rejects")  # one left by an earlier batch
 
 
 def add(conn: psycopg.Connection[Any], rows: Iterable[tuple[Any, ...]]) -> None:

@@ -14,7 +14,7 @@ import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal, NamedTuple
 
 import msgspec
@@ -37,7 +37,7 @@ _BASE_TYPES: dict[Kind, Any] = {
     Kind.INTEGER: int,
     Kind.BIGINT: int,
     Kind.FLOAT: float,
-    Kind.NUMERIC_5_2: Decimal,
+    Kind.NUMERIC_5_2: msgspec.Raw,  # the number's text, read as a Decimal after decoding
     Kind.BOOLEAN: bool,
     Kind.UUID: uuid.UUID,
     Kind.TIMESTAMP: dt.datetime,
@@ -147,12 +147,13 @@ def record_struct(entity: Entity, *, aware: bool = False) -> type[msgspec.Struct
     """A msgspec Struct for the entity that refuses unknown fields (they take the slow path).
 
     JSON objects stay undecoded (msgspec.Raw, checked to be well-formed JSON) so they reach
-    Postgres as the text received. With `aware` (the hot path) timestamps must carry an offset;
-    offset-less ones take the slow path, which reads them as UTC.
+    Postgres as the text received; numeric values too, read as decimals afterwards. With
+    `aware` (the hot path) timestamps must carry an offset; offset-less ones take the slow
+    path, which reads them as UTC.
     """
     spec: list[tuple[str, Any] | tuple[str, Any, Any]] = []
     for field in entity.fields:
-        if field.kind is Kind.JSON_OBJECT:
+        if field.kind is Kind.JSON_OBJECT or field.kind in _NUMERIC_SHAPE:
             spec.append((field.name, msgspec.Raw, _RAW_NULL))
         elif aware and field.kind is Kind.TIMESTAMP:
             stamp = Annotated[dt.datetime, msgspec.Meta(tz=True)]
@@ -234,9 +235,8 @@ class RecordValidator:
             stamp = values[index]
             if stamp is not None and not earliest <= stamp <= latest:
                 return None
-        for index in self._numerics_at:
-            if values[index] is not None:
-                return None  # decimals are checked in _finish
+        if self._numerics_at:
+            return None  # decimals are read and checked in _finish
         canonical = self._encoder.encode(record)
         return Accepted(tuple(values), None, xxh3_128_digest(canonical), ())
 
@@ -292,8 +292,10 @@ class RecordValidator:
                 else:
                     extra[name] = msgspec.Raw(orjson.dumps(value))
             elif value is None:
-                if field.kind is not Kind.JSON_OBJECT:  # a JSON object's default is null
-                    known[name] = None
+                if field.kind is not Kind.JSON_OBJECT and field.kind not in _NUMERIC_SHAPE:
+                    known[name] = None  # (JSON objects and numerics default to null)
+            elif field.kind in _NUMERIC_SHAPE:
+                known[name] = msgspec.Raw(value.encode())
             elif field.kind in (Kind.TEXT_ARRAY, Kind.JSON_OBJECT):
                 parsed, problem = _json_cell(field, value)
                 known[name] = parsed
@@ -409,10 +411,10 @@ class RecordValidator:
             if not earliest <= stamp <= latest:
                 problems = [*(problems or ()), self._window_problem(self.columns[index], stamp)]
         for index in self._numerics_at:
-            if values[index] is not None:
-                problem = _numeric_problem(self._fields[self.columns[index]], values[index])
-                if problem:
-                    problems = [*(problems or ()), problem]
+            number, problem = _decimal(self._fields[self.columns[index]], values[index])
+            values[index] = number
+            if problem:
+                problems = [*(problems or ()), problem]
         if slow:
             problems = [*(problems or ()), *self._text_problems(values)]
         if problems:
@@ -489,12 +491,17 @@ class RecordValidator:
 
     def _explain(self, known: Mapping[str, Any], from_text: bool) -> str:
         """Every problem of the record, one clause per field, in the contract's field order."""
-        problems = [
-            problem
-            for field in self.entity.fields
-            if field.kind is not Kind.JSON_OBJECT
-            and (problem := _field_problem(field, known.get(field.name, _MISSING), from_text))
-        ]
+        problems = []
+        for field in self.entity.fields:
+            value = known.get(field.name, _MISSING)
+            if field.kind is Kind.JSON_OBJECT:
+                continue
+            if field.kind in _NUMERIC_SHAPE and isinstance(value, msgspec.Raw):
+                problem = _decimal(field, value)[1]
+            else:
+                problem = _field_problem(field, value, from_text)
+            if problem:
+                problems.append(problem)
         return "; ".join(problems)
 
 
@@ -541,6 +548,20 @@ def _field_problem(field: Field, value: Any, from_text: bool) -> str | None:
             bounds = f"between {_number(low)} and {_number(high)}"
             return f'field "{field.name}" must be {bounds}, got {_show(value)}'
     return None
+
+
+def _decimal(field: Field, raw: msgspec.Raw | None) -> tuple[Decimal | None, str | None]:
+    """A numeric field's JSON text (or CSV cell) as a Decimal, exactly, and any problem."""
+    text = bytes(raw) if raw is not None else b"null"
+    if text == b"null":
+        return None, None
+    try:
+        value = Decimal(text.decode("utf-8"))
+    except (InvalidOperation, UnicodeDecodeError):
+        value = None
+    if value is None or text[:1] in (b'"', b" ", b"\t"):
+        return None, f'field "{field.name}" must be a number, got {_show_text(text)}'
+    return value, _numeric_problem(field, value)
 
 
 def _numeric_problem(field: Field, value: Decimal) -> str | None:

@@ -160,3 +160,11 @@ def test_json_number_limits_match_postgres_numeric() -> None:
     assert jsontext.numeric_problem("1e131072") is not None
     assert jsontext.numeric_problem("0." + "0" * 16_382 + "1") is None
     assert jsontext.numeric_problem("1e-16384") is not None
+
+
+@pytest.mark.parametrize("text", [b'"97.5"', b'"NaN"', b"true", b"[1]"])
+def test_a_numeric_field_takes_json_numbers_only(text: bytes) -> None:
+    line = orjson.dumps(record("project_outcomes", test_pass_rate=1.0)).replace(b"1.0", text)
+    outcome = OUTCOMES.validate_json(line)
+    assert isinstance(outcome, Rejected), outcome
+    assert 'field "test_pass_rate" must be a number' in outcome.reason

@@ -100,6 +100,7 @@ def ingest_files(
     for sentence in stray:
         console.print(red("not loaded:"), sentence, soft_wrap=True)
     _finish_ingest(
+        dsn,
         batches,
         time.monotonic() - started,
         skipped=len(outcomes) - len(batches),
@@ -184,7 +185,7 @@ def _ingest_batches(
     with connect(dsn) as conn:
         batches = extract(conn, settings)
     entities = tuple(sorted({batch.entity for batch in batches}))
-    _finish_ingest(batches, time.monotonic() - started, entities=entities)
+    _finish_ingest(dsn, batches, time.monotonic() - started, entities=entities)
 
 
 def _print_batch(batch: BatchResult) -> None:
@@ -199,6 +200,7 @@ def entities_named(chosen: list[str] | None, known: Mapping[str, object]) -> tup
 
 
 def _finish_ingest(
+    dsn: str,
     batches: list[BatchResult],
     seconds: float,
     *,
@@ -217,7 +219,7 @@ def _finish_ingest(
     if failed:
         console.print(red(f"{len(failed)} batch(es) failed;"), "nothing of them was kept")
     new = {batch.batch_id for batch in batches}
-    with connect(prepare(settings)) as conn:
+    with connect(dsn) as conn:
         held = [batch for name in entities for batch in held_batches(conn, name)]
     for batch in held:
         if batch.batch_id not in new:

@@ -64,6 +64,7 @@ _JSONB_VERSION = b"\x01"
 _SHOWN_CHARS = 60
 _FIELDS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _encode_name = msgspec.json.Encoder().encode
+_SHORT = jsontext.MAX_DEPTH  # a shorter JSON text cannot nest deeper than the limit
 
 DEFAULT_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 DEFAULT_FUTURE_TOLERANCE = dt.timedelta(hours=24)
@@ -222,11 +223,7 @@ class RecordValidator:
                 text = bytes(values[index])
                 if text == b"null":
                     values[index] = None
-                elif (
-                    text[:1] == b"{"
-                    and len(text) <= jsontext.MAX_DEPTH
-                    and (ascii_line or _is_utf8(text))
-                ):
+                elif text[:1] == b"{" and len(text) <= _SHORT and (ascii_line or _is_utf8(text)):
                     values[index] = _JSONB_VERSION + text
                 else:
                     return None

@@ -109,3 +109,64 @@ def test_a_hostile_file_loads_line_for_line_and_value_for_value(
         if line == 1 and expected_bytes.startswith(BOM):
             expected_bytes = expected_bytes[len(BOM) :]
         assert bytes(raw) == expected_bytes
+
+
+def _cell(value: str | None) -> bytes:
+    """An RFC 4180 cell: null unquoted and empty, any text quoted (quotes doubled)."""
+    if value is None:
+        return b""
+    return b'"' + value.encode().replace(b'"', b'""') + b'"'
+
+
+csv_text = st.one_of(
+    st.none(), st.text(max_size=30), st.sampled_from(["", '"', ",", "\r\n", "[/x]"])
+)
+
+
+@settings(max_examples=max(settings().max_examples // 2, 1))
+@given(st.lists(st.tuples(csv_text, csv_text, csv_text), min_size=1, max_size=8))
+def test_csv_cells_load_as_sent_quoted_empty_text_and_unquoted_empty_null(
+    warehouse_dsn: str, rows: list[tuple[str | None, str | None, str | None]]
+) -> None:
+    header = (
+        b"id,project_name,project_path,pattern_id,pattern_name,files_created,created_at,"
+        b"updated_at,deployment_status"
+    )
+    lines = [header]
+    for number, (name, path, status) in enumerate(rows, start=1):
+        cells = [
+            f"6f1c2f8e-3c1a-4b7e-9a51-{number:012d}".encode(),
+            _cell(name),
+            _cell(path),
+            b"rest",
+            b"REST",
+            b"1",
+            b"2025-03-01T09:00:00Z",
+            b"2025-03-02T09:00:00Z",
+            _cell(status),
+        ]
+        lines.append(b",".join(cells))
+    _reset(warehouse_dsn)
+    with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
+        conn.execute("truncate raw.project_outcomes")
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) / "landing" / "project_outcomes"
+        folder.mkdir(parents=True)
+        (folder / "a.csv").write_bytes(b"\r\n".join(lines) + b"\r\n")
+        with connect(warehouse_dsn) as conn:
+            [outcome] = load_landing(conn, folder.parent, chunk_rows=3)
+    batch = outcome.batch
+    assert batch is not None and batch.status == "succeeded" and batch.balanced
+    assert batch.lines_read == len(rows)
+    with psycopg.connect(warehouse_dsn) as conn:
+        stored = conn.execute(
+            "select _line_number, project_name, project_path, deployment_status "
+            "from raw.project_outcomes"
+        ).fetchall()
+    line_of = {}
+    line = 2
+    for row in rows:
+        line_of[line] = row
+        line += 1 + sum((cell or "").count("\n") for cell in row)
+    for line_number, name, path, status in stored:
+        assert (name, path, status) == line_of[line_number]

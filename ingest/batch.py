@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +32,7 @@ from ingest.contract.entities import Entity, Kind
 from ingest.contract.validate import Accepted, RecordValidator, Rejected
 from ingest.quarantine import printable
 from ingest.queries import read_query
+from ingest.refusals import ROW_ERRORS, Refused, refusal, refused_row
 
 logger = logging.getLogger(__name__)
 
@@ -56,14 +56,6 @@ COPY_TYPES = {
     Kind.TEXT_ARRAY: "text[]",
     Kind.JSON_OBJECT: "bytea",
 }
-# what Postgres says about one row it cannot store (the COPY's context names the row)
-ROW_ERRORS: tuple[type[psycopg.Error], ...] = (
-    psycopg.errors.DataError,
-    psycopg.errors.IntegrityError,
-    psycopg.errors.ProgramLimitExceeded,
-    psycopg.errors.StatementTooComplex,
-)
-_COPY_CONTEXT = re.compile(r"COPY \S+, line (\d+)(?:, column (\S+?))?(?::|$)", re.MULTILINE)
 
 
 class InputRecord(NamedTuple):
@@ -141,16 +133,7 @@ def new_batch_id() -> str:
     return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
 
-class _Refused(Exception):
-    """Postgres (or the COPY's own formatting) refused row `index` of a COPY."""
-
-    def __init__(self, index: int, reason: str) -> None:
-        super().__init__(reason)
-        self.index = index
-        self.reason = reason
-
-
-_ONE_ROW_REFUSED: tuple[type[Exception], ...] = (_Refused, *ROW_ERRORS)
+_ONE_ROW_REFUSED: tuple[type[Exception], ...] = (Refused, *ROW_ERRORS)
 # a streaming COPY that meets a duplicate or a refused row is loaded again chunk by chunk
 _CHUNKED_AFTER: tuple[type[Exception], ...] = (psycopg.errors.UniqueViolation, *_ONE_ROW_REFUSED)
 
@@ -301,7 +284,7 @@ def _load_streaming(
                             )
                         )
                     except (ValueError, TypeError, OverflowError) as error:
-                        raise _Refused(index, _refusal(error, None)) from None
+                        raise Refused(index, refusal(error, None)) from None
                     result.rows_loaded += 1
                     if outcome.extra_names:
                         result.note_new_fields(outcome.extra_names)
@@ -361,7 +344,7 @@ def _load_chunk(
                 _copy_accepted(conn, target, pending, result.batch_id)
             break
         except _ONE_ROW_REFUSED as error:
-            refused = _refused_row(error, len(pending))
+            refused = refused_row(error, len(pending))
             if refused is None:
                 raise
             if not screened:  # one exact look at the whole chunk, so one COPY retry, not many
@@ -423,27 +406,7 @@ def _copy_accepted(
             try:
                 copy.write_row(row)
             except (ValueError, TypeError, OverflowError) as error:  # formatting, in this process
-                raise _Refused(index, _refusal(error, None)) from None
-
-
-def _refused_row(error: Exception, rows: int) -> tuple[int, str] | None:
-    """Which row of a COPY Postgres refused, and why, in words naming the field."""
-    if isinstance(error, _Refused):
-        return (error.index, error.reason) if error.index < rows else None
-    if not isinstance(error, psycopg.Error):
-        return None
-    match = _COPY_CONTEXT.search(error.diag.context or "")
-    if match is None or not 1 <= int(match.group(1)) <= rows:
-        return None
-    return int(match.group(1)) - 1, _refusal(error, match.group(2))
-
-
-def _refusal(error: Exception, column: str | None) -> str:
-    message = (
-        error.diag.message_primary if isinstance(error, psycopg.Error) else None
-    ) or first_line(error)
-    where = f'field "{column}"' if column else "the record"
-    return f"the warehouse cannot store {where}: {message}"
+                raise Refused(index, refusal(error, None)) from None
 
 
 def _settle_rejects(conn: psycopg.Connection[Any], target: _RawTarget, result: BatchResult) -> None:

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal, NamedTuple
 
 import msgspec
@@ -24,44 +22,27 @@ from xxhash import xxh3_128_digest
 from core.settings import Settings
 from ingest.contract import jsontext
 from ingest.contract.entities import Entity, Field, Kind
+from ingest.contract.rules import (
+    BASE_TYPES,
+    EXPECTED,
+    INT_BOUNDS,
+    MISSING,
+    NUMERIC_SHAPE,
+    field_problem,
+    holds_nul,
+    is_utf8,
+    json_cell,
+    json_error,
+    json_kind,
+    name_problem,
+    printable_name,
+    read_decimal,
+    show_text,
+    text_problem,
+)
 
-_INT_BOUNDS = {
-    Kind.SMALLINT: (-(2**15), 2**15 - 1),
-    Kind.INTEGER: (-(2**31), 2**31 - 1),
-    Kind.BIGINT: (-(2**63), 2**63 - 1),
-}
-# numeric(precision, scale): digits in all, digits after the decimal point
-_NUMERIC_SHAPE = {Kind.NUMERIC_5_2: (5, 2)}
-_BASE_TYPES: dict[Kind, Any] = {
-    Kind.SMALLINT: int,
-    Kind.INTEGER: int,
-    Kind.BIGINT: int,
-    Kind.FLOAT: float,
-    Kind.NUMERIC_5_2: msgspec.Raw,  # the number's text, read as a Decimal after decoding
-    Kind.BOOLEAN: bool,
-    Kind.UUID: uuid.UUID,
-    Kind.TIMESTAMP: dt.datetime,
-    Kind.TEXT: str,
-    Kind.TEXT_ARRAY: list[str | None],
-    Kind.JSON_OBJECT: msgspec.Raw,
-}
-_EXPECTED = {
-    Kind.SMALLINT: "an integer",
-    Kind.INTEGER: "an integer",
-    Kind.BIGINT: "an integer",
-    Kind.FLOAT: "a number",
-    Kind.NUMERIC_5_2: "a number",
-    Kind.BOOLEAN: "true or false",
-    Kind.UUID: "a UUID such as 123e4567-e89b-12d3-a456-426614174000",
-    Kind.TIMESTAMP: "an ISO 8601 timestamp such as 2025-01-31T12:00:00Z",
-    Kind.TEXT: "text",
-    Kind.TEXT_ARRAY: "an array of text",
-    Kind.JSON_OBJECT: "a JSON object",
-}
-_MISSING = object()
 _RAW_NULL = msgspec.Raw(b"null")
 _JSONB_VERSION = b"\x01"
-_SHOWN_CHARS = 60
 _FIELDS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _encode_name = msgspec.json.Encoder().encode
 _SHORT = jsontext.MAX_DEPTH  # a shorter JSON text cannot nest deeper than the limit
@@ -129,11 +110,11 @@ def field_type(field: Field) -> Any:
 
     Numeric and JSON fields are checked further after decoding (scale, range, jsonb limits).
     """
-    base = _BASE_TYPES[field.kind]
+    base = BASE_TYPES[field.kind]
     if field.choices is not None:
         base = Literal[field.choices]
-    elif field.kind in _INT_BOUNDS:
-        low, high = _INT_BOUNDS[field.kind]
+    elif field.kind in INT_BOUNDS:
+        low, high = INT_BOUNDS[field.kind]
         low = int(field.minimum) if field.minimum is not None else low
         high = int(field.maximum) if field.maximum is not None else high
         base = Annotated[int, msgspec.Meta(ge=low, le=high)]
@@ -154,7 +135,7 @@ def record_struct(entity: Entity, *, aware: bool = False) -> type[msgspec.Struct
     """
     spec: list[tuple[str, Any] | tuple[str, Any, Any]] = []
     for field in entity.fields:
-        if field.kind is Kind.JSON_OBJECT or field.kind in _NUMERIC_SHAPE:
+        if field.kind is Kind.JSON_OBJECT or field.kind in NUMERIC_SHAPE:
             spec.append((field.name, msgspec.Raw, _RAW_NULL))
         elif aware and field.kind is Kind.TIMESTAMP:
             stamp = Annotated[dt.datetime, msgspec.Meta(tz=True)]
@@ -187,7 +168,7 @@ class RecordValidator:
         kinds = [self._fields[name].kind for name in self.columns]
         self._json_at = [i for i, kind in enumerate(kinds) if kind is Kind.JSON_OBJECT]
         self._timestamps_at = [i for i, kind in enumerate(kinds) if kind is Kind.TIMESTAMP]
-        self._numerics_at = [i for i, kind in enumerate(kinds) if kind in _NUMERIC_SHAPE]
+        self._numerics_at = [i for i, kind in enumerate(kinds) if kind in NUMERIC_SHAPE]
         self._floats_at = [i for i, kind in enumerate(kinds) if kind is Kind.FLOAT]
         self._texts_at = [i for i, kind in enumerate(kinds) if kind in (Kind.TEXT, Kind.TEXT_ARRAY)]
 
@@ -223,7 +204,7 @@ class RecordValidator:
                 text = bytes(values[index])
                 if text == b"null":
                     values[index] = None
-                elif text[:1] == b"{" and len(text) <= _SHORT and (ascii_line or _is_utf8(text)):
+                elif text[:1] == b"{" and len(text) <= _SHORT and (ascii_line or is_utf8(text)):
                     values[index] = _JSONB_VERSION + text
                 else:
                     return None
@@ -283,18 +264,18 @@ class RecordValidator:
         for name, value in record.items():
             field = self._fields.get(name)
             if field is None:
-                problem = _name_problem(name) or _text_problem(name, value)
+                problem = name_problem(name) or text_problem(name, value)
                 if problem:
                     problems.append(problem)
                 else:
                     extra[name] = msgspec.Raw(orjson.dumps(value))
             elif value is None:
-                if field.kind is not Kind.JSON_OBJECT and field.kind not in _NUMERIC_SHAPE:
+                if field.kind is not Kind.JSON_OBJECT and field.kind not in NUMERIC_SHAPE:
                     known[name] = None  # (JSON objects and numerics default to null)
-            elif field.kind in _NUMERIC_SHAPE:
+            elif field.kind in NUMERIC_SHAPE:
                 known[name] = msgspec.Raw(value.encode())
             elif field.kind in (Kind.TEXT_ARRAY, Kind.JSON_OBJECT):
-                parsed, problem = _json_cell(field, value)
+                parsed, problem = json_cell(field, value)
                 known[name] = parsed
                 if problem:
                     problems.append(problem)
@@ -327,15 +308,15 @@ class RecordValidator:
             return Rejected(f"{where} nests JSON deeper than {jsontext.MAX_DEPTH} levels")
         except msgspec.ValidationError:
             return Rejected(
-                f"line is a JSON {_json_kind(line)}, expected a JSON object with the fields of "
+                f"line is a JSON {json_kind(line)}, expected a JSON object with the fields of "
                 f"{self.entity.name}"
             )
         except msgspec.DecodeError as error:
             named = jsontext.field_problem(text)
             if named is not None:
-                return Rejected(f'field "{_printable_name(named[0])}" {named[1]}')
+                return Rejected(f'field "{printable_name(named[0])}" {named[1]}')
             return Rejected(
-                f"line is not valid JSON ({_json_error(line, error)}); "
+                f"line is not valid JSON ({json_error(line, error)}); "
                 "expected one JSON object per line"
             )
         return self._validate_fields(fields)
@@ -349,7 +330,7 @@ class RecordValidator:
             if name in self._fields:
                 known[name] = raw
                 continue
-            problem = _name_problem(name)
+            problem = name_problem(name)
             text = bytes(raw)
             if problem is None and not jsontext.quick_safe(text):
                 reason = jsontext.problem(text)
@@ -408,7 +389,7 @@ class RecordValidator:
             if not earliest <= stamp <= latest:
                 problems = [*(problems or ()), self._window_problem(self.columns[index], stamp)]
         for index in self._numerics_at:
-            number, problem = _decimal(self._fields[self.columns[index]], values[index])
+            number, problem = read_decimal(self._fields[self.columns[index]], values[index])
             values[index] = number
             if problem:
                 problems = [*(problems or ()), problem]
@@ -427,7 +408,7 @@ class RecordValidator:
 
     def _json_problem(self, name: str, text: bytes) -> str | None:
         if text[:1] != b"{":
-            return f'field "{name}" must be a JSON object, got {_show_text(text)}'
+            return f'field "{name}" must be a JSON object, got {show_text(text)}'
         reason = jsontext.problem(text)
         return f'field "{name}" {reason}' if reason else None
 
@@ -446,7 +427,7 @@ class RecordValidator:
                 problems.append(f'field "{name}" must be a finite number, got {value}')
         for index in self._texts_at:
             value = values[index]
-            if value is not None and _holds_nul(value):
+            if value is not None and holds_nul(value):
                 problems.append(
                     f'field "{self.columns[index]}" holds a NUL character (\\u0000), which '
                     "Postgres cannot store; remove it at the source"
@@ -459,12 +440,12 @@ class RecordValidator:
         for field in self.entity.fields:
             raw = known.get(field.name)
             if raw is None:
-                value: Any = _MISSING
+                value: Any = MISSING
             elif field.kind is Kind.JSON_OBJECT:
                 text = bytes(raw)
                 if text != b"null" and text[:1] != b"{":
                     problems.append(
-                        f'field "{field.name}" must be a JSON object, got {_show_text(text)}'
+                        f'field "{field.name}" must be a JSON object, got {show_text(text)}'
                     )
                 continue
             else:
@@ -477,11 +458,11 @@ class RecordValidator:
                     UnicodeDecodeError,
                 ):
                     problems.append(
-                        f'field "{field.name}" must be {_EXPECTED[field.kind]}, '
-                        f"got {_show_text(bytes(raw))}"
+                        f'field "{field.name}" must be {EXPECTED[field.kind]}, '
+                        f"got {show_text(bytes(raw))}"
                     )
                     continue
-            problem = _field_problem(field, value, from_text=False)
+            problem = field_problem(field, value, from_text=False)
             if problem:
                 problems.append(problem)
         return "; ".join(problems)
@@ -490,155 +471,16 @@ class RecordValidator:
         """Every problem of the record, one clause per field, in the contract's field order."""
         problems = []
         for field in self.entity.fields:
-            value = known.get(field.name, _MISSING)
+            value = known.get(field.name, MISSING)
             if field.kind is Kind.JSON_OBJECT:
                 continue
-            if field.kind in _NUMERIC_SHAPE and isinstance(value, msgspec.Raw):
-                problem = _decimal(field, value)[1]
+            if field.kind in NUMERIC_SHAPE and isinstance(value, msgspec.Raw):
+                problem = read_decimal(field, value)[1]
             else:
-                problem = _field_problem(field, value, from_text)
+                problem = field_problem(field, value, from_text)
             if problem:
                 problems.append(problem)
         return "; ".join(problems)
-
-
-def _json_cell(field: Field, value: str) -> tuple[Any, str | None]:
-    """A CSV cell holding a JSON literal: an object stays text (msgspec.Raw), an array is read."""
-    literal = "array" if field.kind is Kind.TEXT_ARRAY else "object"
-    problem = (
-        f'field "{field.name}" must be a JSON {literal} literal in its cell, got {_show(value)}'
-    )
-    try:
-        if field.kind is Kind.JSON_OBJECT:
-            return msgspec.json.decode(value.encode(), type=msgspec.Raw), None
-        return msgspec.json.decode(value.encode()), None
-    except (msgspec.ValidationError, msgspec.DecodeError):
-        return None, problem
-    except RecursionError:
-        return None, f'field "{field.name}" nests JSON deeper than {jsontext.MAX_DEPTH} levels'
-
-
-def _field_problem(field: Field, value: Any, from_text: bool) -> str | None:
-    if value is _MISSING or value is None:
-        if not field.required:
-            return None
-        return f'required field "{field.name}" is {"missing" if value is _MISSING else "null"}'
-    base = float if field.kind in _NUMERIC_SHAPE else _BASE_TYPES[field.kind]
-    try:
-        typed: Any = msgspec.convert(value, base, strict=not from_text)
-    except msgspec.ValidationError:
-        return f'field "{field.name}" must be {_EXPECTED[field.kind]}, got {_show(value)}'
-    if isinstance(typed, float) and not math.isfinite(typed):
-        return f'field "{field.name}" must be a finite number, got {_show(value)}'
-    if field.choices is not None and typed not in field.choices:
-        allowed = ", ".join(field.choices)
-        return f'field "{field.name}" must be one of {allowed}, got {_show(value)}'
-    if field.max_length is not None and len(typed) > field.max_length:
-        return (
-            f'field "{field.name}" must be at most {field.max_length} characters, got {len(typed)}'
-        )
-    if field.kind in _INT_BOUNDS or field.minimum is not None or field.maximum is not None:
-        kind_low, kind_high = _INT_BOUNDS.get(field.kind, (None, None))
-        low = field.minimum if field.minimum is not None else kind_low
-        high = field.maximum if field.maximum is not None else kind_high
-        if (low is not None and typed < low) or (high is not None and typed > high):
-            bounds = f"between {_number(low)} and {_number(high)}"
-            return f'field "{field.name}" must be {bounds}, got {_show(value)}'
-    return None
-
-
-def _decimal(field: Field, raw: msgspec.Raw | None) -> tuple[Decimal | None, str | None]:
-    """A numeric field's JSON text (or CSV cell) as a Decimal, exactly, and any problem."""
-    text = bytes(raw) if raw is not None else b"null"
-    if text == b"null":
-        return None, None
-    try:
-        value = Decimal(text.decode("utf-8"))
-    except (InvalidOperation, UnicodeDecodeError):
-        value = None
-    if value is None or text[:1] in (b'"', b" ", b"\t"):
-        return None, f'field "{field.name}" must be a number, got {_show_text(text)}'
-    return value, _numeric_problem(field, value)
-
-
-def _numeric_problem(field: Field, value: Decimal) -> str | None:
-    """numeric(p, s) rounds what does not fit its scale: refuse instead of changing the value."""
-    if not value.is_finite():
-        return f'field "{field.name}" must be a finite number, got {value}'
-    precision, scale = _NUMERIC_SHAPE[field.kind]
-    low, high = field.minimum, field.maximum
-    if (low is not None and value < Decimal(str(low))) or (
-        high is not None and value > Decimal(str(high))
-    ):
-        bounds = f"between {_number(low)} and {_number(high)}"
-        return f'field "{field.name}" must be {bounds}, got {value}'
-    exponent = value.as_tuple().exponent
-    assert isinstance(exponent, int)
-    if -exponent > scale and value != value.quantize(Decimal(1).scaleb(-scale)):
-        return (
-            f'field "{field.name}" must have at most {scale} decimal places ({field.kind.value}), '
-            f"got {value}"
-        )
-    if value.adjusted() >= precision - scale:
-        return f'field "{field.name}" must have at most {precision - scale} digits before the point'
-    return None
-
-
-def _name_problem(name: str) -> str | None:
-    if "\x00" in name:
-        shown = name.replace("\x00", "\\u0000")
-        return (
-            f'an unknown field\'s name "{jsontext.shorten(shown)}" holds a NUL character '
-            "(\\u0000), which Postgres cannot store; rename the field at the source"
-        )
-    return None
-
-
-def _printable_name(name: str) -> str:
-    shown = name.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
-    return jsontext.shorten(shown)
-
-
-def _text_problem(name: str, value: str | None) -> str | None:
-    if value is not None and "\x00" in value:
-        return (
-            f'unknown field "{name}" holds a NUL character (\\u0000), which Postgres cannot '
-            "store; remove it at the source"
-        )
-    return None
-
-
-def _is_utf8(text: bytes) -> bool:
-    try:
-        text.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, list):
-        return any(isinstance(item, str) and "\x00" in item for item in value)
-    return False
-
-
-def _json_kind(line: bytes) -> str:
-    first = line.lstrip()[:1]
-    kinds = {b"[": "array", b'"': "string", b"t": "boolean", b"f": "boolean", b"n": "null"}
-    return kinds.get(first, "number")
-
-
-def _json_error(line: bytes, error: msgspec.DecodeError) -> str:
-    """orjson words most syntax errors more precisely than msgspec (line and column)."""
-    try:
-        orjson.loads(line)
-    except orjson.JSONDecodeError as precise:
-        return str(precise)
-    except RecursionError:
-        pass
-    return str(error)
 
 
 def _aware(stamp: dt.datetime) -> dt.datetime:
@@ -647,22 +489,3 @@ def _aware(stamp: dt.datetime) -> dt.datetime:
 
 def _stamp(stamp: dt.datetime) -> str:
     return stamp.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _number(value: float | None) -> str:
-    return str(int(value)) if value is not None and float(value).is_integer() else str(value)
-
-
-def _show_text(text: bytes) -> str:
-    shown = text.decode("utf-8", "backslashreplace")
-    return shown if len(shown) <= _SHOWN_CHARS else shown[: _SHOWN_CHARS - 3] + "..."
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, msgspec.Raw):
-        return _show_text(bytes(value))
-    try:
-        text = f'"{value}"' if isinstance(value, str) else orjson.dumps(value).decode()
-    except (TypeError, RecursionError):  # an integer wider than 64 bits, or deep nesting
-        text = repr(value) if not isinstance(value, list | dict) else type(value).__name__
-    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + '..."'

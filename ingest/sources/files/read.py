@@ -113,15 +113,13 @@ def _read_jsonl(
 ) -> Iterator[InputRecord]:
     if span.offset:
         stream.seek(span.offset)
-    lines = _limited(stream, span.limit - span.offset) if span.limit is not None else stream
+    lines = _bounded(stream, span)
     line_number = span.line - 1
-    consumed = span.offset
     line = b"\n"
     validate = validator.validate_json
     try:
         for line in lines:
             line_number += 1
-            consumed += len(line)
             body = line.rstrip(b"\r\n")
             if len(line) - len(body) != 1:  # CR LF, a last line without one, or stray CRs
                 body = _without_line_break(line)
@@ -131,10 +129,12 @@ def _read_jsonl(
     finally:
         # the next read resumes after the last complete line: a last line without its line
         # break may still be being written
-        if line.endswith(b"\n"):
-            span.resume_offset, span.resume_line = consumed, line_number + 1
-        else:
-            span.resume_offset, span.resume_line = consumed - len(line), line_number
+        if not is_gzip_stream(stream):
+            end = lines.tell() + (span.offset if lines is not stream else 0)
+            if line.endswith(b"\n"):
+                span.resume_offset, span.resume_line = end, line_number + 1
+            else:
+                span.resume_offset, span.resume_line = end - len(line), line_number
 
 
 def _without_line_break(line: bytes) -> bytes:
@@ -149,9 +149,13 @@ class _Limit(io.RawIOBase):
     def __init__(self, stream: IO[bytes], remaining: int) -> None:
         self._stream = stream
         self._remaining = remaining
+        self._read = 0
 
     def readable(self) -> bool:
         return True
+
+    def tell(self) -> int:
+        return self._read
 
     def readinto(self, buffer: Any) -> int:
         if self._remaining <= 0:
@@ -159,11 +163,23 @@ class _Limit(io.RawIOBase):
         view = memoryview(buffer)[: self._remaining]
         count = self._stream.readinto(view)  # type: ignore[attr-defined]
         self._remaining -= count
+        self._read += count
         return int(count)
 
 
-def _limited(stream: IO[bytes], remaining: int) -> IO[bytes]:
-    return io.BufferedReader(_Limit(stream, remaining), buffer_size=1 << 16)
+def _bounded(stream: IO[bytes], span: ReadSpan) -> IO[bytes]:
+    """The stream, read no further than `span.limit` when the file grew past it since it was
+    hashed (a file that grows while it is read is still read consistently: the next load
+    resumes after the last complete line read)."""
+    if span.limit is None or isinstance(stream, gzip.GzipFile):
+        return stream
+    if os.fstat(stream.fileno()).st_size <= span.limit:
+        return stream
+    return io.BufferedReader(_Limit(stream, span.limit - span.offset), buffer_size=1 << 16)
+
+
+def is_gzip_stream(stream: IO[bytes]) -> bool:
+    return isinstance(stream, gzip.GzipFile)
 
 
 def _header(stream: IO[bytes]) -> tuple[tuple[str, ...], int, int]:

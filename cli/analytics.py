@@ -15,6 +15,7 @@ from rich.table import Table
 
 from analytics.login_rules import DEFAULT_LIMITS, Limits, LoginKind, NewLogin
 from analytics.logins import create_login, list_logins, revoke_login
+from cli import arguments
 from cli.console import console, red
 from core.settings import get_settings
 from core.warehouse import prepare
@@ -34,18 +35,32 @@ bi_login_app = typer.Typer(
 
 @bi_login_app.command("create")
 def bi_login_create(
-    name: Annotated[str, typer.Argument(help="Login name: lowercase letters, digits, _.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            parser=arguments.login_name, help="Login name: lowercase letters, digits, _."
+        ),
+    ],
     role: Annotated[
         LoginKind, typer.Option(help="bi: the marts only; analyst: staging, intermediate, marts.")
     ] = LoginKind.BI,
     statement_timeout: Annotated[
-        str | None, typer.Option(help="Longest query, e.g. 60s (default: 60s bi, 10min analyst).")
+        str | None,
+        typer.Option(
+            parser=arguments.duration,
+            help="Longest query, e.g. 60s (default: 60s bi, 10min analyst).",
+        ),
     ] = None,
     temp_file_limit: Annotated[
-        str | None, typer.Option(help="Most temp-file space a query may use (default 1GB / 5GB).")
+        str | None,
+        typer.Option(
+            parser=arguments.size,
+            help="Most temp-file space a query may use (default 1GB / 5GB).",
+        ),
     ] = None,
     connection_limit: Annotated[
-        int | None, typer.Option(help="Most open connections (default 10 bi, 5 analyst).")
+        int | None,
+        typer.Option(min=1, max=1000, help="Most open connections (default 10 bi, 5 analyst)."),
     ] = None,
     host: Annotated[
         str | None,
@@ -126,7 +141,10 @@ def serve(
 def report(
     out: Annotated[
         Path | None,
-        typer.Option(help="HTML file to write (default: $FORGE_HOME/reports/report.html)."),
+        typer.Option(
+            parser=arguments.output_file,
+            help="HTML file to write (default: $FORGE_HOME/reports/report.html).",
+        ),
     ] = None,
 ) -> None:
     """Write the static HTML report: charts of the marts and the data-health numbers."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import warnings
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
@@ -17,6 +19,8 @@ from cli.refresh import build, demo, refresh
 from cli.rejects import rejects_app
 from core.exceptions import ForgeError
 from core.logging import configure_logging
+
+logger = logging.getLogger(__name__)
 
 app = typer.Typer(
     help="Forge warehouse: load raw records, build the marts, run the nightly refresh.",
@@ -44,11 +48,33 @@ def _main(
     configure_logging(verbose)
 
 
-def main() -> None:
-    """The forge-warehouse entry point: a ForgeError ends any command as one sentence, exit 1."""
+def main(argv: Sequence[str] | None = None) -> None:
+    """The forge-warehouse entry point: whatever goes wrong ends as one sentence and an exit code.
+
+    A bad argument is exit 2, a ForgeError exit 1, anything unforeseen exit 1 as well, with its
+    traceback in the log only (`-v`): never a traceback as the only message.
+    """
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     try:
-        app(prog_name="forge-warehouse")
+        code = app(args=argv, prog_name="forge-warehouse", standalone_mode=False)
+    except typer.TyperException as error:  # a bad argument (typer's own click: UsageError)
+        context = getattr(error, "ctx", None)
+        where = context.command_path if context is not None else "forge-warehouse"
+        message = error.format_message().replace("\n", " ")
+        console.print(red("error:"), f"{message} (see {where} --help)", soft_wrap=True)
+        sys.exit(error.exit_code)
+    except typer.Abort:
+        console.print(red("aborted"))
+        sys.exit(130)
     except ForgeError as error:
         console.print(red("error:"), str(error), soft_wrap=True)
         sys.exit(1)
+    except Exception as error:
+        logger.debug("unexpected error", exc_info=True)
+        console.print(
+            red("error:"),
+            f"unexpected {type(error).__name__}: {error}; rerun with -v to log its traceback",
+            soft_wrap=True,
+        )
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import psycopg
 import typer
 
+from cli import arguments
 from cli.console import console, red
 from cli.progress import LoadProgress
 from cli.summary import batch_line, file_line, print_ingest_summary
@@ -22,7 +23,10 @@ from core.warehouse import prepare
 from ingest.batch import BatchResult
 from ingest.budget import over_budget
 from ingest.contract.entities import ENTITIES
-from ingest.sources.files.load import load_landing
+from ingest.contract.validate import TimeWindow
+from ingest.holds import held_batches
+from ingest.quarantine import printable
+from ingest.sources.files.load import discover, load_landing, strays
 
 logger = logging.getLogger(__name__)
 
@@ -30,16 +34,23 @@ ingest_app = typer.Typer(help="Load raw records into the warehouse.")
 
 
 def generate(
-    out: Annotated[Path, typer.Option("--out", help="Landing directory to write.")],
-    sessions: Annotated[int, typer.Option(min=1, help="Orchestration sessions to make.")] = 300,
+    out: Annotated[
+        Path,
+        typer.Option("--out", parser=arguments.output_dir, help="Landing directory to write."),
+    ],
+    sessions: Annotated[
+        int, typer.Option(parser=arguments.sessions, help="Orchestration sessions to make.")
+    ] = 300,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 42,
     dirty_rate: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="Share of bad and duplicate records.")
+        float,
+        typer.Option(parser=arguments.fraction, help="Share of bad and duplicate records (0-1)."),
     ] = 0.0,
     source_dsn: Annotated[
         str | None,
         typer.Option(
             "--source-dsn",
+            parser=arguments.libpq_dsn,
             help="Also create the seeds' tables in this Postgres and fill them with the data.",
         ),
     ] = None,
@@ -66,6 +77,10 @@ def ingest_files(
 ) -> None:
     """Load landing files (JSONL, JSONL.gz, CSV); a file loaded before loads nothing."""
     settings = get_settings()
+    stray = strays(directory)  # also says, in one sentence, when the directory is missing
+    found = discover(directory)
+    if not found:
+        raise ForgeError(nothing_to_load(directory, stray))
     dsn = prepare(settings)
     started = time.monotonic()
     with connect(dsn) as conn, LoadProgress(console) as progress:
@@ -73,18 +88,53 @@ def ingest_files(
             conn,
             directory,
             chunk_rows=settings.chunk_rows,
+            hold_above=settings.reject_rate_threshold,
+            window=TimeWindow.from_settings(settings),
             on_file=lambda outcome: console.print(file_line(outcome), soft_wrap=True),
             on_start=progress.start,
             on_chunk=progress.update,
         )
     batches = [outcome.batch for outcome in outcomes if outcome.batch is not None]
-    _finish_ingest(batches, time.monotonic() - started, skipped=len(outcomes) - len(batches))
+    if outcomes and not batches:
+        console.print(f"nothing new: all {len(outcomes)} files were loaded before")
+    for sentence in stray:
+        console.print(red("not loaded:"), sentence, soft_wrap=True)
+    _finish_ingest(
+        dsn,
+        batches,
+        time.monotonic() - started,
+        skipped=len(outcomes) - len(batches),
+        entities=tuple(sorted({outcome.file.entity.name for outcome in outcomes})),
+        failed_anyway=bool(stray),
+    )
+
+
+def nothing_to_load(directory: Path, stray: list[str]) -> str:
+    """Why a landing directory holds nothing to load, and what the person likely meant."""
+    shown = printable(str(directory))
+    if directory.name in ENTITIES:
+        return (
+            f"nothing loaded: {shown} looks like an entity folder; pass the landing directory "
+            f"that holds it ({printable(str(directory.parent))})"
+        )
+    if stray:
+        return f"nothing loaded from {shown}: " + "; ".join(stray[:3])
+    return (
+        f"nothing loaded: {shown} holds no landing files; expected "
+        f"{shown}/<entity>/<name>.jsonl (or .jsonl.gz, .csv) with <entity> one of "
+        f"{', '.join(ENTITIES)}"
+    )
 
 
 @ingest_app.command("postgres")
 def ingest_postgres_command(
     source_dsn: Annotated[
-        str, typer.Option("--source-dsn", help="libpq URI of the operational Postgres.")
+        str,
+        typer.Option(
+            "--source-dsn",
+            parser=arguments.libpq_dsn,
+            help="libpq URI of the operational Postgres.",
+        ),
     ],
     entity: Annotated[
         list[str] | None, typer.Option(help="Only this entity (repeatable); default: all six.")
@@ -106,7 +156,9 @@ def ingest_postgres_command(
 
 @ingest_app.command("api")
 def ingest_api_command(
-    base_url: Annotated[str, typer.Option("--base-url", help="DataForge base URL.")],
+    base_url: Annotated[
+        str, typer.Option("--base-url", parser=arguments.http_url, help="DataForge base URL.")
+    ],
     entity: Annotated[
         list[str] | None,
         typer.Option(help="Only this entity (repeatable): project_outcomes, user_feedback."),
@@ -132,7 +184,8 @@ def _ingest_batches(
     started = time.monotonic()
     with connect(dsn) as conn:
         batches = extract(conn, settings)
-    _finish_ingest(batches, time.monotonic() - started)
+    entities = tuple(sorted({batch.entity for batch in batches}))
+    _finish_ingest(dsn, batches, time.monotonic() - started, entities=entities)
 
 
 def _print_batch(batch: BatchResult) -> None:
@@ -146,14 +199,30 @@ def entities_named(chosen: list[str] | None, known: Mapping[str, object]) -> tup
     return tuple(chosen) if chosen else tuple(known)
 
 
-def _finish_ingest(batches: list[BatchResult], seconds: float, *, skipped: int = 0) -> None:
-    """The per-entity summary; exit 1 when a batch failed or the error budget was passed."""
+def _finish_ingest(
+    dsn: str,
+    batches: list[BatchResult],
+    seconds: float,
+    *,
+    skipped: int = 0,
+    entities: tuple[str, ...] = (),
+    failed_anyway: bool = False,
+) -> None:
+    """The per-entity summary and the held batches; exit 1 when a batch failed or was held now
+    (or `failed_anyway`: something a person must look at)."""
+    settings = get_settings()
     print_ingest_summary(console, batches, seconds, skipped=skipped)
     failed = [batch for batch in batches if batch.status != "succeeded"]
-    breaches = over_budget(batches, get_settings().reject_rate_threshold)
+    breaches = over_budget(batches, settings.reject_rate_threshold)
     for message in breaches:
         console.print(red("error budget:"), message, soft_wrap=True)
     if failed:
         console.print(red(f"{len(failed)} batch(es) failed;"), "nothing of them was kept")
-    if failed or breaches:
+    new = {batch.batch_id for batch in batches}
+    with connect(dsn) as conn:
+        held = [batch for name in entities for batch in held_batches(conn, name)]
+    for batch in held:
+        if batch.batch_id not in new:
+            console.print(red("held:"), batch.notice(), soft_wrap=True)
+    if failed or breaches or failed_anyway:
         raise typer.Exit(1)

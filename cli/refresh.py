@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from cli import arguments
 from cli.console import console
 from cli.summary import print_refresh_summary
 from cli.transform import run_dbt_build, run_nightly_refresh
@@ -22,7 +23,12 @@ DEMO_REJECT_RATE_THRESHOLD = 0.10
 def build(
     as_of: Annotated[
         dt.datetime | None,
-        typer.Option(help="Reference time of relative windows (default: the build's start)."),
+        typer.Option(
+            parser=arguments.as_of,
+            metavar="WHEN",
+            help=f"Reference time of relative windows, e.g. {arguments.AS_OF_EXAMPLES} "
+            "(default: the build's start).",
+        ),
     ] = None,
 ) -> None:
     """Run dbt build (models, snapshots, data tests) against the warehouse, as the nightly does."""
@@ -37,7 +43,12 @@ def build(
 def refresh(
     as_of: Annotated[
         dt.datetime | None,
-        typer.Option(help="Reference time of relative windows (default: the build's start)."),
+        typer.Option(
+            parser=arguments.as_of,
+            metavar="WHEN",
+            help=f"Reference time of relative windows, e.g. {arguments.AS_OF_EXAMPLES} "
+            "(default: the build's start).",
+        ),
     ] = None,
 ) -> None:
     """Run the nightly refresh through its Dagster job: ingest the landing directory, dbt build."""

@@ -18,6 +18,7 @@ from core.db import connect
 from core.settings import Settings
 from ingest.batch import BatchResult
 from ingest.contract.entities import ENTITIES
+from ingest.holds import held_batches
 from ingest.sources.files.load import FileOutcome
 
 TOP_REASONS = 3
@@ -25,7 +26,7 @@ TOP_REASONS = 3
 
 def file_line(outcome: FileOutcome) -> str:
     """`entity/file: read N = loaded + rejected + duplicates`, or why it loaded nothing."""
-    name = f"{outcome.file.entity.name}/{outcome.file.path.name}"
+    name = outcome.file.name  # bytes of a file name that are not UTF-8 come escaped
     if outcome.batch is None:
         return f"{name}: already loaded (batch {outcome.already_loaded_by}), skipped"
     return batch_line(outcome.batch, name)
@@ -111,6 +112,7 @@ def print_refresh_summary(
             "where table_schema = 'marts' order by table_name"
         ).fetchall()
         mart_rows = [(name, _count(conn, "marts", name)) for (name,) in mart_names]
+        held = held_batches(conn)
     table = Table(title="raw tables", title_justify="left")
     for column in (
         "raw table",
@@ -127,6 +129,8 @@ def print_refresh_summary(
     console.print(table)
     for reason, count in reasons:
         console.print(f"  {count} rejected: {reason}", soft_wrap=True)
+    for batch in held:
+        console.print(red("held:"), batch.notice(), soft_wrap=True)
     failed_batches = sum(values[4] for values in loads.values())
     if failed_batches:
         console.print(red(f"{failed_batches} batch(es) failed;"), "see audit.loads.error")

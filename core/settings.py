@@ -29,8 +29,13 @@ class Settings(BaseSettings):
     embedded_database: str = "forge"
     landing_dir: Path | None = None
     chunk_rows: int = Field(default=20_000, gt=0)
-    # a batch whose share of rejected lines passes this fails the run (its rows are kept)
+    # a batch whose share of rejected new lines passes this is held out of the marts (its rows
+    # and rejects are kept) until its rejects are replayed or a person accepts it
     reject_rate_threshold: float = Field(default=0.05, ge=0, le=1)
+    # the plausible time: a timestamp before this, or later than this many hours after the
+    # load, is rejected (an event dated year 1 or 10000 would break the marts and the API)
+    earliest_timestamp: dt.datetime = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    future_tolerance_hours: float = Field(default=24.0, ge=0, le=24 * 366 * 100)
     schedule_timezone: str = "UTC"
     # by this time of day (in schedule_timezone) the nightly refresh must have rebuilt the marts
     marts_deadline: dt.time = dt.time(6, 0)

@@ -1,15 +1,17 @@
 """Rejected records after the fact: what was rejected and why, and replaying them after a fix.
 
-A replay validates each not-yet-replayed reject again with the current contract; the records
-that now pass load as one batch per entity (source 'replay'), and every reject row records what
-became of it (loaded, duplicate, or rejected again with the new reason), in the same transaction.
+A replay validates each not-yet-replayed reject again with the current contract, from exactly
+the bytes received (`raw_bytes` when the text could not hold them, never an escaped copy); the
+records that now pass load as one batch per entity (source 'replay'), and every reject row
+records what became of it (loaded, duplicate, or rejected again with the new reason), in the same
+transaction. A held batch whose rejects were all replayed is released when what still stands
+rejected is within the threshold.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -17,7 +19,9 @@ from psycopg import sql
 
 from ingest.batch import BatchResult, BatchSource, InputRecord, load_batch
 from ingest.contract.entities import ENTITIES
-from ingest.contract.validate import Accepted, Outcome, RecordValidator, Rejected
+from ingest.contract.validate import Accepted, Outcome, RecordValidator, Rejected, TimeWindow
+from ingest.holds import HeldBatch, release_replayed
+from ingest.sources.files.read import revalidate_csv
 
 REPLAY_PAGE = 10_000
 
@@ -43,6 +47,8 @@ class ReplayOutcome:
     duplicates: int
     rejected_again: int
     batch: BatchResult | None
+    released: list[HeldBatch] = field(default_factory=list)
+    still_held: list[HeldBatch] = field(default_factory=list)
 
 
 def recent_rejects(
@@ -69,33 +75,48 @@ def replay_rejects(
     batch_id: str | None = None,
     again: bool = False,
     chunk_rows: int = 20_000,
+    threshold: float = 0.05,
+    window: TimeWindow | None = None,
 ) -> list[ReplayOutcome]:
     """Validate rejects again and load those that pass; record each one's fate.
 
     Rejects replayed before are skipped, except, with `again`, those rejected again.
-    A replay batch that fails stops the replay (nothing of it is kept or marked).
+    A replay batch that fails stops the replay (nothing of it is kept or marked). Held batches
+    whose rejects were replayed are released when their rate of rejects still standing is at
+    most `threshold`; the last outcome of each entity says which were released.
     """
     outcomes = []
     for name, entity_def in ENTITIES.items():
         if entity is not None and name != entity:
             continue
-        validator = RecordValidator(entity_def)
+        validator = RecordValidator(entity_def, window)
         after = 0
+        batches: set[str] = set()
         while page := _replayable(conn, name, batch_id, again, after):
             outcome = _replay_page(conn, validator, page, chunk_rows)
             outcomes.append(outcome)
             if outcome.batch is not None and outcome.batch.status != "succeeded":
                 return outcomes
             after = page[-1][0]
+            batches.update(row[3] for row in page)
+        if batches:
+            released, kept = release_replayed(conn, batches, threshold)
+            outcomes[-1].released.extend(released)
+            outcomes[-1].still_held.extend(kept)
     return outcomes
+
+
+_Replayable = tuple[int, bytes | None, list[str] | None, str]
 
 
 def _replayable(
     conn: psycopg.Connection[Any], entity: str, batch_id: str | None, again: bool, after: int
-) -> list[tuple[int, str | None, list[str] | None]]:
+) -> list[_Replayable]:
     rows = conn.execute(
         """
-        select rejects.reject_id, rejects.raw_record, loads.csv_header
+        select rejects.reject_id,
+            coalesce(rejects.raw_bytes, convert_to(rejects.raw_record, 'UTF8')),
+            loads.csv_header, rejects.batch_id
         from audit.rejects as rejects
         left join audit.loads as loads on loads.batch_id = rejects.batch_id
         where rejects.entity = %s and rejects.reject_id > %s
@@ -108,16 +129,19 @@ def _replayable(
         (entity, after, again, batch_id, batch_id, REPLAY_PAGE),
     ).fetchall()
     conn.commit()
-    return rows
+    return [(reject_id, raw, header, batch) for reject_id, raw, header, batch in rows]
 
 
 def _replay_page(
     conn: psycopg.Connection[Any],
     validator: RecordValidator,
-    page: list[tuple[int, str | None, list[str] | None]],
+    page: list[_Replayable],
     chunk_rows: int,
 ) -> ReplayOutcome:
-    checked = [(reject_id, _revalidate(validator, raw, header)) for reject_id, raw, header in page]
+    raws = {reject_id: raw for reject_id, raw, _, _ in page}
+    checked = [
+        (reject_id, _revalidate(validator, raw, header)) for reject_id, raw, header, _ in page
+    ]
     accepted = [
         (reject_id, outcome) for reject_id, outcome in checked if isinstance(outcome, Accepted)
     ]
@@ -137,7 +161,7 @@ def _replay_page(
         _write_fates(conn, result.batch_id, fates)
 
     records = (
-        InputRecord(reject_id, outcome) for reject_id, outcome in accepted
+        InputRecord(reject_id, outcome, raws[reject_id]) for reject_id, outcome in accepted
     )  # the reject id stands in for the line number: it says which reject a row came from
     batch = load_batch(
         conn,
@@ -159,18 +183,13 @@ def _replay_page(
     )
 
 
-def _revalidate(validator: RecordValidator, raw: str | None, header: list[str] | None) -> Outcome:
+def _revalidate(validator: RecordValidator, raw: bytes | None, header: list[str] | None) -> Outcome:
+    """The record validated again from the bytes received (a CSV one with its file's header)."""
     if raw is None:
         return Rejected("the rejected record was not kept, so it cannot be replayed")
     if header is None:
-        return validator.validate_json(raw.encode("utf-8", "surrogateescape"))
-    cells = next(csv.reader([raw]), [])
-    if len(cells) != len(header):
-        return Rejected(
-            f"record has {len(cells)} cells but the header names {len(header)} fields; "
-            "check the quoting of this record"
-        )
-    return validator.validate_mapping(dict(zip(header, cells, strict=True)), from_text=True)
+        return validator.validate_json(bytes(raw))
+    return revalidate_csv(validator, tuple(header), bytes(raw))
 
 
 def _hashes_loaded_by(conn: psycopg.Connection[Any], entity: str, batch_id: str) -> set[bytes]:

@@ -193,3 +193,36 @@ def test_cli_reports_a_refused_or_unreachable_source_in_one_sentence(warehouse: 
     assert "cannot connect to the source database at reader@127.0.0.1:1/app" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     assert "secret" not in result.stdout + result.stderr
+
+
+def test_a_bad_source_row_re_read_every_night_is_rejected_once_and_holds_only_its_first_batch(
+    warehouse: str, source_dsn: str
+) -> None:
+    for event_id in (1, 2, 3):
+        _insert(source_dsn, "orchestration_events", record("orchestration_events", id=event_id))
+    # plausible for the source, not for the warehouse: an event dated year 1
+    _insert(
+        source_dsn,
+        "orchestration_events",
+        record("orchestration_events", id=4, timestamp="0001-01-01T00:00:00Z"),
+    )
+
+    def extract() -> Any:
+        with connect(warehouse) as conn:
+            [batch] = ingest_postgres(
+                conn, source_dsn, settings=Settings(), entities=("orchestration_events",)
+            )
+        return batch
+
+    first, second, third = extract(), extract(), extract()
+    assert (first.lines_read, first.rows_loaded, first.rows_rejected) == (4, 3, 1)
+    assert first.held  # 1 of 4 new lines: over the 5% gate
+    for night in (second, third):  # the overlap re-reads all four: nothing is new
+        assert (night.rows_rejected, night.duplicates_skipped, night.duplicate_rejects) == (
+            0,
+            4,
+            1,
+        )
+        assert not night.held and night.reject_rate == 0.0
+    assert _count(warehouse, "select count(*) from audit.rejects") == 1
+    assert _count(warehouse, "select count(*) from audit.held_batches") == 1

@@ -120,12 +120,13 @@ def test_error_budget_fails_the_run_but_keeps_rows_and_rejects(
         orjson.dumps(record("user_feedback", id=f"00000000-0000-4000-8000-00000000000{i}"))
         for i in range(1, 4)
     ]
-    bad = [orjson.dumps(record("user_feedback", overall_satisfaction=9))] * 2
+    bad = [orjson.dumps(record("user_feedback", overall_satisfaction=n)) for n in (8, 9)]
     (folder / "0001.jsonl").write_bytes(b"\n".join([*good, *bad, b"nope"]) + b"\n")
     result = _cli("ingest", "files", str(landing))
     assert result.returncode == 1
     assert "error budget:" in result.stdout
-    assert "user_feedback: 50.0% of the 6 lines" in result.stdout
+    assert "user_feedback: 50.0% of the 6 new lines" in result.stdout
+    assert "is held out of the marts" in result.stdout
     assert 'field "overall_satisfaction" must be between 1 and 5' in result.stdout
     assert _rows(clean_warehouse, "select count(*) from raw.user_feedback") == [(3,)]
     assert _rows(clean_warehouse, "select count(*) from audit.rejects") == [(3,)]

@@ -19,7 +19,7 @@ from core.exceptions import IngestError
 from core.settings import Settings
 from ingest.batch import BatchResult, BatchSource, InputRecord, load_batch
 from ingest.contract.entities import ENTITIES, Entity
-from ingest.contract.validate import RecordValidator
+from ingest.contract.validate import RecordValidator, TimeWindow
 from ingest.sources.api.client import BACKOFF_SECONDS, DataForgeClient, Page
 from ingest.sources.api.page import page_items, to_input_record
 from ingest.watermarks import read_watermark, write_watermark
@@ -61,6 +61,8 @@ def ingest_api(
                 page_size=settings.api_page_size,
                 chunk_rows=settings.chunk_rows,
                 on_batch=on_batch,
+                window=TimeWindow.from_settings(settings),
+                hold_above=settings.reject_rate_threshold,
             )
     return results
 
@@ -73,11 +75,13 @@ def pull_endpoint(
     page_size: int,
     chunk_rows: int = 20_000,
     on_batch: Callable[[BatchResult], None] | None = None,
+    window: TimeWindow | None = None,
+    hold_above: float | None = None,
 ) -> list[BatchResult]:
     """Load one endpoint's pages from its cursor until a page shorter than `page_size`."""
     path = ENDPOINTS[entity.name]
     source = BatchSource(entity, "api", client.source_name(path))
-    validator = RecordValidator(entity)
+    validator = RecordValidator(entity, window)
     offset = start_offset(read_watermark(conn, source.source_name, entity.name))
     conn.commit()  # load_batch opens its own transaction; none may be left open here
     logger.info("%s: pulling from offset %d, %d per page", source.source_name, offset, page_size)
@@ -91,7 +95,9 @@ def pull_endpoint(
                     f"offset before ({page.url}); it does not honour offset paging"
                 )
             previous_sha256 = page.sha256
-            result, cursor = _load_page(conn, source, page, validator, chunk_rows, on_batch)
+            result, cursor = _load_page(
+                conn, source, page, validator, chunk_rows, on_batch, hold_above
+            )
         results.append(result)
         if cursor["complete"]:
             return results
@@ -147,6 +153,7 @@ def _load_page(
     validator: RecordValidator,
     chunk_rows: int,
     on_batch: Callable[[BatchResult], None] | None,
+    hold_above: float | None,
 ) -> tuple[BatchResult, dict[str, Any]]:
     """One page, one batch; the cursor moves past the page in the batch's own transaction."""
     reader = _PageReader(page, validator)
@@ -162,6 +169,7 @@ def _load_page(
         validator=validator,
         chunk_rows=chunk_rows,
         before_commit=advance_cursor,
+        hold_above=hold_above,
     )
     if on_batch is not None:
         on_batch(result)

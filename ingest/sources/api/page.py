@@ -8,14 +8,17 @@ yajl2_c backend). A page that is not JSON, or not one of those shapes, fails as 
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterator
 from typing import IO, Any
 
 import ijson
 import msgspec
 
+from core.db import first_line
 from core.exceptions import IngestError, SchemaDriftError
 from ingest.batch import InputRecord
+from ingest.contract.jsontext import MAX_DEPTH
 from ingest.contract.validate import RecordValidator, Rejected
 
 PAGE_KEYS = ("items", "data", "results")
@@ -63,18 +66,19 @@ def to_input_record(item: Any, line_number: int, validator: RecordValidator) -> 
     """One element of a page, accepted or rejected; a non-object is a reject, not a page error."""
     try:
         text = _encode(item)
-    except (TypeError, OverflowError, msgspec.EncodeError) as error:
-        return InputRecord(line_number, Rejected(f"record cannot be read ({error})"), repr(item))
+    except RecursionError:
+        reason = f"record nests JSON deeper than this loader reads ({MAX_DEPTH} levels)"
+        return InputRecord(line_number, Rejected(reason), reprlib.repr(item).encode())
+    except (TypeError, ValueError, OverflowError, msgspec.EncodeError) as error:
+        reason = f"record cannot be read ({first_line(error)})"
+        return InputRecord(line_number, Rejected(reason), reprlib.repr(item).encode())
     if not isinstance(item, dict):
         reason = (
             f"record is a JSON {_value_kind(item)}, expected a JSON object with the fields of "
             f"{validator.entity.name}"
         )
-        return InputRecord(line_number, Rejected(reason), text.decode())
-    outcome = validator.validate_json(text)
-    return InputRecord(
-        line_number, outcome, text.decode() if isinstance(outcome, Rejected) else None
-    )
+        return InputRecord(line_number, Rejected(reason), text)
+    return InputRecord(line_number, validator.validate_json(text), text)
 
 
 def _shape_problem(where: str, found: str) -> str:

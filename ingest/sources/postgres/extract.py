@@ -23,7 +23,7 @@ from core.exceptions import IngestError, SourceAuthError
 from core.settings import Settings
 from ingest.batch import BatchResult, BatchSource, InputRecord, load_batch
 from ingest.contract.entities import ENTITIES, Entity
-from ingest.contract.validate import Accepted, RecordValidator
+from ingest.contract.validate import Accepted, RecordValidator, TimeWindow
 from ingest.watermarks import read_watermark, write_watermark
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def extract_entity(
     stored = read_watermark(conn, source_name, entity.name)
     conn.commit()
     window = Window(column, None) if full else overlap_window(column, stored, settings)
-    validator = RecordValidator(entity)
+    validator = RecordValidator(entity, TimeWindow.from_settings(settings))
     highest = _Highest(validator.columns.index(column), stored_value(column, stored))
 
     def advance(conn: psycopg.Connection[Any], result: BatchResult) -> None:
@@ -110,6 +110,7 @@ def extract_entity(
         validator=validator,
         chunk_rows=settings.chunk_rows,
         before_commit=advance,
+        hold_above=settings.reject_rate_threshold,
     )
 
 
@@ -150,21 +151,24 @@ def _records(
     validator: RecordValidator,
     highest: _Highest,
 ) -> Iterator[InputRecord]:
-    """Stream the rows as JSON text with COPY TO STDOUT; never the whole table in memory."""
+    """Stream the rows as JSON text with COPY TO STDOUT; never the whole table in memory.
+
+    The text arrives as bytes (read as bytea: a binary COPY sends text as its bytes), so no
+    decode and encode stands between the source and the validator, whatever its encoding.
+    """
     query = sql.SQL(
         "copy (select to_jsonb(source_rows)::text from {} as source_rows where {} "
         "order by {}, id) to stdout (format binary)"
     ).format(sql.Identifier(entity.name), window.where(), sql.Identifier(window.column))
     try:
         with source.cursor().copy(query) as copy:
-            copy.set_types(["text"])
+            copy.set_types(["bytea"])
             for number, (text,) in enumerate(copy.rows(), start=1):
-                outcome = validator.validate_json(text.encode())
+                raw = bytes(text)
+                outcome = validator.validate_json(raw)
                 if isinstance(outcome, Accepted):
                     highest.see(outcome)
-                    yield InputRecord(number, outcome)
-                else:
-                    yield InputRecord(number, outcome, text)
+                yield InputRecord(number, outcome, raw)
     except psycopg.errors.UndefinedTable:
         raise IngestError(f"the source database has no table {entity.name}") from None
     except psycopg.errors.UndefinedColumn as error:

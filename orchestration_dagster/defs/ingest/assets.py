@@ -10,7 +10,7 @@ from pydantic import Field
 from core.db import connect
 from core.exceptions import ForgeError
 from ingest.contract.entities import ENTITIES, Entity
-from ingest.contract.validate import RecordValidator
+from ingest.contract.validate import RecordValidator, TimeWindow
 from ingest.sources.files.load import FileOutcome, discover, load_file, load_landing
 from orchestration_dagster.defs.ingest.checks import reject_rate_result, reject_rate_spec
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
@@ -90,6 +90,7 @@ def _load(
 ) -> list[FileOutcome]:
     """Load the entity's new files, or only the named ones; each file is one batch."""
     settings = warehouse.settings()
+    window = TimeWindow.from_settings(settings)
     with connect(dsn) as conn:
         if not only:
             return load_landing(
@@ -97,6 +98,8 @@ def _load(
                 settings.landing,
                 entities=(entity.name,),
                 chunk_rows=settings.chunk_rows,
+                hold_above=settings.reject_rate_threshold,
+                window=window,
                 on_file=lambda outcome: _log_outcome(context, outcome),
             )
         wanted = {Path(path).resolve() for path in only}
@@ -105,10 +108,16 @@ def _load(
         ]
         for missing in sorted(wanted - {f.path.resolve() for f in files}):
             context.log.warning(f"{missing} is no longer in the landing directory; skipped")
-        validator = RecordValidator(entity)
+        validator = RecordValidator(entity, window)
         outcomes = []
         for file in files:
-            outcome = load_file(conn, file, validator, chunk_rows=settings.chunk_rows)
+            outcome = load_file(
+                conn,
+                file,
+                validator,
+                chunk_rows=settings.chunk_rows,
+                hold_above=settings.reject_rate_threshold,
+            )
             _log_outcome(context, outcome)
             outcomes.append(outcome)
         return outcomes

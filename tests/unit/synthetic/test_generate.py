@@ -321,7 +321,9 @@ def _validate(
     assert isinstance(raw, list)
     if len(raw) != len(header):
         return validate.Rejected("wrong number of cells")
-    return validator.validate_mapping(dict(zip(header, raw, strict=True)), from_text=True)
+    # the generator writes null as an unquoted empty cell and never an empty string
+    cells = [cell.encode("utf-8", "surrogateescape") if cell else None for cell in raw]
+    return validator.validate_cells(tuple(header), cells)
 
 
 # --------------------------------------------------------------------------- realism

@@ -1,0 +1,162 @@
+"""Parsers of the values a person types on the command line: a bad one is one sentence.
+
+Each parser raises typer.BadParameter, which the command line prints as `error: invalid value
+for '--option': <why>, e.g. <an example>` and exit code 2, before anything touches the warehouse
+or the disk. Ranges are explicit so that no value can overflow a date or an integer later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from pathlib import Path
+
+import typer
+from psycopg.conninfo import conninfo_to_dict
+
+from analytics.login_rules import DURATION_PATTERN, NAME_PATTERN, SIZE_PATTERN
+
+MAX_DAYS = 36_500  # a century of rejects is more than any warehouse keeps
+MAX_LIMIT = 10_000
+MAX_SESSIONS = 1_000_000
+AS_OF_EXAMPLES = "2025-12-13, 2025-12-13T06:00:00Z, today or yesterday"
+
+
+def as_of(value: str | dt.datetime | None) -> dt.datetime | None:
+    """A reference time as a person types it: a date (its midnight, UTC), an ISO 8601 time (UTC
+    when it has no offset), `today` (this midnight, UTC) or `yesterday`."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    text = value.strip().lower()
+    midnight = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if text == "today":
+        return midnight
+    if text == "yesterday":
+        return midnight - dt.timedelta(days=1)
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+        stamp = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date or time; use for example {AS_OF_EXAMPLES}"
+        ) from None
+    stamp = stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=dt.UTC)
+    try:
+        stamp.astimezone(dt.UTC)
+    except OverflowError:
+        raise typer.BadParameter(
+            f"{value!r} is out of range; use for example {AS_OF_EXAMPLES}"
+        ) from None
+    return stamp
+
+
+def days(value: str | int) -> int:
+    return _bounded_int(value, 1, MAX_DAYS, "a number of days")
+
+
+def limit(value: str | int) -> int:
+    return _bounded_int(value, 1, MAX_LIMIT, "a count")
+
+
+def sessions(value: str | int) -> int:
+    return _bounded_int(value, 1, MAX_SESSIONS, "a number of sessions")
+
+
+def fraction(value: str | float) -> float:
+    """A share between 0 and 1 (0.02 is 2%)."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a number; use a share such as 0.02") from None
+    if not math.isfinite(number) or not 0.0 <= number <= 1.0:
+        raise typer.BadParameter(f"{value} is not between 0 and 1; use a share such as 0.02")
+    return number
+
+
+def output_dir(value: str | Path) -> Path:
+    """A folder to write into: it may not exist yet, but nothing on its way may be a file."""
+    path = Path(value)
+    _writable(path, want_dir=True)
+    return path
+
+
+def output_file(value: str | Path | None) -> Path | None:
+    """A file to write (or a folder to write it into)."""
+    if value is None:
+        return None
+    path = Path(value)
+    _writable(path, want_dir=False)
+    return path
+
+
+def libpq_dsn(value: str) -> str:
+    """A libpq URI or key=value string; its password is never repeated in a message."""
+    try:
+        conninfo_to_dict(value)
+    except Exception:  # psycopg says ProgrammingError; its message may quote the password
+        raise typer.BadParameter(
+            "not a valid libpq connection string; use for example "
+            "postgresql://user@host:5432/dbname"
+        ) from None
+    return value
+
+
+def http_url(value: str) -> str:
+    text = value.strip()
+    if not text.startswith(("http://", "https://")) or len(text.split("/")[2]) == 0:
+        raise typer.BadParameter(
+            f"{value!r} is not an http(s) URL; use for example https://dataforge.example"
+        )
+    return text
+
+
+def login_name(value: str) -> str:
+
+    if NAME_PATTERN.fullmatch(value) is None:
+        raise typer.BadParameter(
+            f"{value!r} is not a login name; use lowercase letters, digits and _, starting "
+            "with a letter (at most 63), e.g. metabase"
+        )
+    return value
+
+
+def duration(value: str | None) -> str | None:
+
+    if value is not None and DURATION_PATTERN.fullmatch(value) is None:
+        raise typer.BadParameter(f"{value!r} is not a duration; use for example 60s or 10min")
+    return value
+
+
+def size(value: str | None) -> str | None:
+
+    if value is not None and SIZE_PATTERN.fullmatch(value) is None:
+        raise typer.BadParameter(f"{value!r} is not a size; use for example 512MB or 1GB")
+    return value
+
+
+def _bounded_int(value: str | int, low: int, high: int, what: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a whole number; expected {what}") from None
+    if not low <= number <= high:
+        raise typer.BadParameter(f"{number} is not between {low} and {high}")
+    return number
+
+
+def _writable(path: Path, *, want_dir: bool) -> None:
+    if path.exists():
+        if want_dir and not path.is_dir():
+            raise typer.BadParameter(f"{path} is a file, not a folder")
+        target = path if path.is_dir() else path.parent
+    else:
+        target = path.parent
+        while not target.exists():
+            target = target.parent
+        if not target.is_dir():
+            raise typer.BadParameter(f"{target} is a file, so {path} cannot be created under it")
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise typer.BadParameter(f"{target} is not writable")

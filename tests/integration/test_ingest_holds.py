@@ -1,0 +1,162 @@
+"""The reject-rate gate holds a batch until a person acts: accepts it, or replays its rejects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import psycopg
+import pytest
+
+from cli.app import main
+from core.db import connect
+from core.settings import get_settings
+from ingest.holds import held_batches
+from ingest.rejects import replay_rejects
+from ingest.sources.files.load import load_landing
+from tests.factories import record
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings(warehouse_dsn: str) -> Iterator[None]:
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def warehouse(clean_warehouse: str) -> str:
+    with psycopg.connect(clean_warehouse, autocommit=True) as conn:
+        conn.execute("truncate audit.batch_releases")
+    return clean_warehouse
+
+
+def _rows(dsn: str, query: str, *params: Any) -> list[tuple[Any, ...]]:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(argv))
+    captured = capsys.readouterr()
+    code = exit_info.value.code
+    return (code if isinstance(code, int) else 1), captured.out + captured.err
+
+
+def _half_bad(landing: Path) -> Path:
+    folder = landing / "orchestration_events"
+    folder.mkdir(parents=True, exist_ok=True)
+    good = [orjson.dumps(record("orchestration_events", id=i)) for i in (1, 2)]
+    bad = [orjson.dumps(record("orchestration_events", id=i, command="x" * 300)) for i in (3, 4)]
+    path = folder / "half.jsonl"
+    path.write_bytes(b"\n".join([*good, *bad]) + b"\n")
+    return path
+
+
+def test_a_held_batch_stays_held_on_every_run_until_accepted_with_a_reason(
+    warehouse: str, landing: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _half_bad(landing)
+    code, out = _cli(capsys, "ingest", "files", str(landing))
+    assert code == 1 and "is held out of the marts" in out
+    [(batch_id, entity, rate)] = _rows(
+        warehouse, "select batch_id, entity, reject_rate from audit.held_batches"
+    )
+    assert (entity, rate) == ("orchestration_events", 0.5)
+    # the rows stay in raw (staging leaves the held batch out); a rerun loads nothing and says so
+    assert _rows(warehouse, "select count(*) from raw.orchestration_events") == [(2,)]
+    code, out = _cli(capsys, "ingest", "files", str(landing))
+    assert code == 0
+    assert f"skipping held batch {batch_id} of " in out and "50.0% rejected" in out
+    assert f"rejects accept --batch {batch_id} --reason" in out
+
+    code, out = _cli(capsys, "rejects", "accept", "--batch", batch_id, "--reason", " ")
+    assert code == 1 and "say why the batch is accepted" in out
+    code, out = _cli(
+        capsys, "rejects", "accept", "--batch", batch_id, "--reason", "vendor confirmed"
+    )
+    assert code == 0 and f"accepted batch {batch_id}" in out
+    [(released_by, reason, released_at, held_at)] = _rows(
+        warehouse,
+        "select released_by, release_reason, released_at, held_at from audit.released_batches",
+    )
+    assert (released_by, reason) == ("accept", "vendor confirmed")
+    assert released_at >= held_at
+    assert _rows(warehouse, "select count(*) from audit.held_batches") == [(0,)]
+    code, out = _cli(capsys, "rejects", "accept", "--batch", batch_id, "--reason", "again")
+    assert code == 1 and "is not held (it was released before" in out
+    code, out = _cli(capsys, "rejects", "accept", "--batch", "no-such", "--reason", "x")
+    assert code == 1 and "no batch no-such" in out
+
+
+def test_replaying_the_rejects_of_a_held_batch_releases_it_when_they_now_pass(
+    warehouse: str, landing: Path
+) -> None:
+    _half_bad(landing)
+    with connect(warehouse) as conn:
+        [outcome] = load_landing(conn, landing, hold_above=0.05)
+    assert outcome.batch is not None and outcome.batch.held
+    with connect(warehouse) as conn:
+        [replay] = replay_rejects(conn, entity="orchestration_events")
+    # the replay rejects them again: the batch stays held, and says why
+    assert replay.rejected_again == 2 and replay.released == []
+    assert [batch.batch_id for batch in replay.still_held] == [outcome.batch.batch_id]
+    with psycopg.connect(warehouse) as conn:  # the source re-sent them with a short command
+        conn.execute(
+            "update audit.rejects set raw_record = replace(raw_record, repeat('x', 300), 'x')"
+        )
+    with connect(warehouse) as conn:
+        [again] = replay_rejects(conn, entity="orchestration_events", again=True)
+        assert held_batches(conn) == []
+    assert again.loaded == 2 and [b.batch_id for b in again.released] == [outcome.batch.batch_id]
+    [(released_by, reason)] = _rows(
+        warehouse, "select released_by, release_reason from audit.released_batches"
+    )
+    assert released_by == "replay" and "2 now loaded, 0 still rejected" in reason
+
+
+def test_transformer_and_analyst_read_the_held_and_released_views(warehouse: str) -> None:
+    with psycopg.connect(warehouse) as conn:
+        for role in ("forge_transformer", "forge_analyst"):
+            conn.execute(f"set role {role}")
+            conn.execute("select batch_id, entity, held_at, reject_rate from audit.held_batches")
+            conn.execute(
+                "select batch_id, entity, held_at, released_at, released_by, release_reason "
+                "from audit.released_batches"
+            )
+            conn.execute("reset role")
+
+
+def test_the_dagster_check_fails_for_a_new_hold_then_warns_on_every_run_until_released(
+    warehouse: str, landing: Path
+) -> None:
+    import dagster as dg
+
+    from ingest.contract.entities import ENTITIES
+    from ingest.holds import accept_batch
+    from orchestration_dagster.defs.ingest.checks import reject_rate_result
+
+    entity = ENTITIES["orchestration_events"]
+    key = dg.AssetKey(["raw", "prompt_runner", "orchestration_events"])
+    _half_bad(landing)
+    with connect(warehouse) as conn:
+        [outcome] = load_landing(conn, landing, hold_above=0.05)
+    assert outcome.batch is not None
+    batch_id = outcome.batch.batch_id
+    now = reject_rate_result(entity, key, warehouse, [batch_id], 0.05)
+    assert not now.passed and now.severity == dg.AssetCheckSeverity.ERROR
+    assert "held out of the marts" in (now.description or "")
+    for _night in range(2):  # later runs load nothing new, and say so each time
+        later = reject_rate_result(entity, key, warehouse, [], 0.05)
+        assert not later.passed and later.severity == dg.AssetCheckSeverity.WARN
+        assert f"skipping held batch {batch_id} of " in (later.description or "")
+        assert "50.0% rejected" in (later.description or "")
+    with connect(warehouse) as conn:
+        accept_batch(conn, batch_id, "checked with the vendor")
+    released = reject_rate_result(entity, key, warehouse, [], 0.05)
+    assert released.passed

@@ -55,6 +55,7 @@ final as (
         -- dates
         phase_date,
         started_at,
+        is_started_at_plausible,
         completed_at,
 
         -- workflow

@@ -1,14 +1,15 @@
 -- Every fact and dimension holds exactly the rows of the current state it is built from:
 -- one row per current record, none lost or doubled by an incremental run. A row here names
 -- the model whose count differs from its staging (or, for events, from the distinct ids in
--- raw, which is what the staging view holds, without re-deduplicating 1M+ rows). Check first
+-- raw outside held batches, which is what the staging view holds, without re-deduplicating
+-- 1M+ rows). Check first
 -- whether an incremental run missed rows (the lookback window, reprocess vars); a full
 -- refresh of the model should bring it back in line.
 
 with
 
 raw_events as (
-    select * from {{ source('prompt_runner', 'orchestration_events') }}
+    {{ without_held_batches(source('prompt_runner', 'orchestration_events')) }}
 ),
 
 staged_phase_metrics as (

@@ -1,7 +1,7 @@
 -- The aggregates built from the event and phase facts add up to the facts themselves:
 -- fct_events_daily to fct_events (events with a date), and the per-session totals of
 -- fct_sessions to both facts. A row here names the total that differs: an incremental run
--- rebuilt a day or a session from partial data; check int_activity_aggregated_to_sessions
+-- rebuilt a day or a session from partial data; check fct_sessions' sessions_to_rebuild
 -- and fct_events_daily's day selection first.
 
 with

@@ -16,7 +16,7 @@ builds as (
         pattern_id
     from project_versions
     where last_built_at is not null and last_build_status is not null
-    order by project_outcome_id, last_built_at, updated_at desc, _ingest_seq desc
+    order by project_outcome_id asc, last_built_at asc, updated_at desc, _ingest_seq desc
 ),
 
 final as (

@@ -3,11 +3,11 @@ with
 -- Only the columns used below (the CTE is read once per phase, so it is materialized).
 sessions as (
     select
-        session_id,
         {%- for phase in var('phases') %}
         {{ phase }}_started_at,
-        is_{{ phase }}_successful{{ ',' if not loop.last }}
+        is_{{ phase }}_successful,
         {%- endfor %}
+        session_id
     from {{ ref('fct_sessions') }}
 ),
 

@@ -49,27 +49,58 @@ feedback as (
 ),
 
 expected as (
-    select 'fct_events' as model_name, count(distinct id) as row_count from raw_events
+    select
+        'fct_events' as model_name,
+        count(distinct id) as row_count
+    from raw_events
     union all
-    select 'fct_phase_executions', count(*) from staged_phase_metrics where phase is not null
+    select
+        'fct_phase_executions' as model_name,
+        count(*) as row_count
+    from staged_phase_metrics
+    where phase is not null
     union all
-    select 'fct_sessions', count(*) from staged_sessions
+    select
+        'fct_sessions' as model_name,
+        count(*) as row_count
+    from staged_sessions
     union all
-    select 'dim_projects', count(*) from staged_projects
+    select
+        'dim_projects' as model_name,
+        count(*) as row_count
+    from staged_projects
     union all
-    select 'fct_feedback', count(*) from staged_feedback
+    select
+        'fct_feedback' as model_name,
+        count(*) as row_count
+    from staged_feedback
 ),
 
 actual as (
-    select 'fct_events' as model_name, count(*) as row_count from events
+    select
+        'fct_events' as model_name,
+        count(*) as row_count
+    from events
     union all
-    select 'fct_phase_executions', count(*) from phase_executions
+    select
+        'fct_phase_executions' as model_name,
+        count(*) as row_count
+    from phase_executions
     union all
-    select 'fct_sessions', count(*) from sessions
+    select
+        'fct_sessions' as model_name,
+        count(*) as row_count
+    from sessions
     union all
-    select 'dim_projects', count(*) from projects
+    select
+        'dim_projects' as model_name,
+        count(*) as row_count
+    from projects
     union all
-    select 'fct_feedback', count(*) from feedback
+    select
+        'fct_feedback' as model_name,
+        count(*) as row_count
+    from feedback
 ),
 
 final as (

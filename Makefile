@@ -11,6 +11,10 @@ DBT_DIR := dbt_project
 MANIFEST := $(DBT_DIR)/target/manifest.json
 DBT_SOURCES := $(shell find $(DBT_DIR) -path $(DBT_DIR)/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.md' \) -print 2>/dev/null)
 
+# The embedded Postgres sqlfluff's dbt templater compiles against (see the lint target)
+LINT_HOME := $(CURDIR)/.warehouse/lint
+LINT_DB := FORGE_PG_HOST=$(LINT_HOME)/pgdata FORGE_PG_USER=postgres FORGE_PG_DBNAME=forge
+
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export UV_PYTHON_DOWNLOADS := never
 
@@ -51,10 +55,18 @@ test-unit: install ## Only the fast tier: no database
 test-integration: install browser ## Only the tests that need Postgres
 	$(BIN)/pytest -m integration
 
-lint: install ## ruff, formatting and mypy --strict
+# sqlfluff's rules are in pyproject.toml. Its dbt templater connects to a database even when
+# nothing needs data, so models and tests compile against a throwaway embedded Postgres;
+# macros only define Jinja (no SQL at their top level to indent); the rest is plain SQL.
+lint: install ## ruff, formatting, mypy --strict, and sqlfluff over every SQL file
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	FORGE_HOME=$(LINT_HOME) $(BIN)/forge-warehouse db up >/dev/null
+	$(LINT_DB) $(BIN)/sqlfluff lint --templater dbt $(DBT_DIR)/models $(DBT_DIR)/tests/singular
+	$(BIN)/sqlfluff lint --templater jinja --exclude-rules layout.indent $(DBT_DIR)/macros \
+		$(DBT_DIR)/tests/generic
+	$(BIN)/sqlfluff lint sql analytics/sql
 
 fmt: install ## Format and fix what ruff can
 	$(BIN)/ruff format .

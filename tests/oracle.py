@@ -15,25 +15,24 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
+from ingest.contract.entities import ENTITIES, PHASES
+
 Row = dict[str, Any]
-PHASES = ("planning", "analysis", "implementation", "testing", "cleaning")
 
 
 def current_state(dsn: str) -> dict[str, list[Row]]:
-    """Each entity's current rows (CONTRACT section 3)."""
+    """Each entity's current rows (docs/contract.md section 3), held batches left out."""
+    query = sql.SQL(
+        "select * from {} as raw_rows where not exists (select from audit.held_batches"
+        " where held_batches.batch_id = raw_rows._load_id) order by _ingest_seq"
+    )
     with psycopg.connect(dsn, row_factory=dict_row) as conn:
         raw = {
-            name: conn.execute(f"select * from raw.{name} order by _ingest_seq").fetchall()
-            for name in (
-                "orchestration_sessions",
-                "orchestration_phase_metrics",
-                "orchestration_events",
-                "orchestration_code_metrics",
-                "project_outcomes",
-                "user_feedback",
-            )
+            name: conn.execute(query.format(sql.Identifier("raw", name))).fetchall()
+            for name in ENTITIES
         }
     state = {}
     for name, rows in raw.items():

@@ -35,4 +35,4 @@ final as (
 )
 
 select * from final
-order by change_in_points desc, template_type
+order by change_in_points desc, template_type asc

@@ -34,4 +34,4 @@ final as (
 )
 
 select * from final
-order by nps, mentions desc, aspect
+order by nps asc, mentions desc, aspect asc

@@ -23,4 +23,4 @@ final as (
 )
 
 select * from final
-order by estimated_hours_saved desc, user_identifier
+order by estimated_hours_saved desc, user_identifier asc

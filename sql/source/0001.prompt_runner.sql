@@ -149,7 +149,7 @@ create table if not exists orchestration_code_metrics (
     documentation_score float,
     git_commits integer default 0,
     git_branch varchar(255),
-    git_commit_hashes text [],
+    git_commit_hashes text[],
     pr_created boolean default false,
     pr_number integer,
     pr_url varchar(500),

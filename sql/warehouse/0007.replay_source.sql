@@ -4,4 +4,4 @@
 alter table audit.loads drop constraint if exists loads_source_check;
 alter table audit.loads add constraint loads_source_check
 check (source in ('files', 'postgres', 'api', 'replay'));
-alter table audit.loads add column if not exists csv_header text [];
+alter table audit.loads add column if not exists csv_header text[];

@@ -3,10 +3,13 @@
 One synthetic source is loaded delivery by delivery (its six landing files per entity are six
 delivery windows, later files carrying newer versions). The first load is built from nothing,
 each later one incrementally (a lookback of 0, so only what is new is read, and both
-incremental strategies), the last one with every dbt test. Then a full refresh, with a reader
-polling every mart meanwhile, must give back byte-identical marts. On that warehouse the tests
-check the BI interface (grants, comments, indexes, keys), metrics_daily against formulas
-computed here, the reprocess vars, and the snapshots' history and deletes.
+incremental strategies), the last one with every dbt test. Along the way one batch is held by
+the reject-rate gate and released two builds later, another stays held to the end, and rows
+with absurd times (year 1, year 10000) sit in raw. Then a full refresh, with a reader polling
+every mart meanwhile, must give back byte-identical marts. On that warehouse the tests check
+the BI interface (grants, comments, indexes, keys), metrics_daily against formulas computed
+here, the reprocess vars, held and released batches, implausible times, and the snapshots'
+history and deletes.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from core.settings import PROJECT_DIR
 from ingest.contract.entities import ENTITIES
 from ingest.sources.files.load import load_landing
 from synthetic import generate
+from tests import batch_holds
 
 pytestmark = pytest.mark.integration
 
@@ -56,10 +60,11 @@ INCREMENTAL_OUTSIDE_MARTS = (
     "staging.stg_prompt_runner__orchestration_sessions",
     "staging.stg_dataforge__project_outcomes",
     "staging.stg_prompt_runner__orchestration_code_metrics",
-    "intermediate.int_activity_aggregated_to_sessions",
     "intermediate.int_session_templates_unpivoted",
 )
 STRATEGIES = ("delete+insert", "merge")
+IMPLAUSIBLE_TIMES = PROJECT_DIR / "tests" / "fixtures" / "raw" / "implausible_times.sql"
+PLAUSIBLE_FROM = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass
@@ -77,6 +82,9 @@ class Warehouse:
     reads_during_refresh: Reads
     soft_deleted_project: str
     soft_deleted_at: dt.datetime
+    released_batch: str
+    events_built_while_held: int
+    held_batch: str
 
 
 def _dbt(
@@ -163,6 +171,34 @@ def _soft_delete_a_project(dsn: str, landing: Path) -> tuple[str, dt.datetime]:
     return record["id"], deleted_at
 
 
+def _batch_of(dsn: str, entity: str, delivery: int) -> str:
+    """The first batch that loaded a file of delivery `delivery` of `entity`."""
+    [row] = _rows(
+        dsn,
+        "select batch_id from audit.loads where entity = %s and source_name like %s"
+        " order by batch_id limit 1",
+        (entity, f"%/{delivery:04d}-%"),
+    )
+    return str(row["batch_id"])
+
+
+def _exclusive_events_built(dsn: str, batch: str) -> dict[str, int]:
+    """Events only `batch` delivered: how many, how many fct_events holds, at which load time."""
+    [row] = _rows(
+        dsn,
+        "with exclusive as ("
+        " select id from raw.orchestration_events group by id"
+        " having bool_and(_load_id = %(batch)s))"
+        " select count(*) as ids, count(events.event_id) as built,"
+        " count(*) filter (where events._loaded_at = holds.released_at) as loaded_at_release"
+        " from exclusive"
+        " left join marts.fct_events as events on exclusive.id = events.event_id"
+        " left join audit.test_batch_holds as holds on holds.batch_id = %(batch)s",
+        {"batch": batch},
+    )
+    return row
+
+
 def _counts(dsn: str, tables: list[str]) -> dict[str, int]:
     with psycopg.connect(dsn) as conn:
         counts = {}
@@ -221,6 +257,7 @@ def warehouse(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> I
     dsn = make_conninfo(warehouse_dsn, dbname=name)
     try:
         migrate(dsn, PROJECT_DIR / "sql" / "warehouse")
+        batch_holds.install(dsn, replace=True)
         scratch = tmp_path_factory.mktemp("dbt")
         source, landing, target = scratch / "source", scratch / "landing", scratch / "target"
         generate(source, sessions=120, seed=SEED, dirty_rate=0.02)
@@ -234,17 +271,25 @@ def warehouse(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> I
 
         _deliver(source, landing, 4)
         _load(dsn, landing)
+        released_batch = _batch_of(dsn, "orchestration_events", 4)
+        batch_holds.hold(dsn, released_batch, "orchestration_events")
+        with psycopg.connect(dsn) as conn:
+            conn.execute(IMPLAUSIBLE_TIMES.read_text())
         _dbt_ok(dsn, target, ["build", *NO_TESTS], base)  # incremental, delete+insert
 
         other = base | {"incremental_strategy": STRATEGIES[1]}
         _deliver(source, landing, 5)
         _load(dsn, landing)
+        held_batch = _batch_of(dsn, "user_feedback", 5)
+        batch_holds.hold(dsn, held_batch, "user_feedback")
         _dbt_ok(dsn, target, ["build", *NO_TESTS], other)  # incremental, merge
+        built_while_held = _exclusive_events_built(dsn, released_batch)["built"]
 
         _deliver(source, landing, 6)
         _load(dsn, landing)
         project, deleted_at = _soft_delete_a_project(dsn, landing)
         _load(dsn, landing)
+        batch_holds.release(dsn, released_batch)
         marts = _tables(dsn, "marts")
         before = _counts(dsn, marts)
         with _polling(dsn, marts) as incremental_reads:
@@ -266,6 +311,9 @@ def warehouse(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> I
             reads_during_refresh=refresh_reads,
             soft_deleted_project=project,
             soft_deleted_at=deleted_at,
+            released_batch=released_batch,
+            events_built_while_held=built_while_held,
+            held_batch=held_batch,
         )
     finally:
         with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
@@ -348,7 +396,21 @@ def test_reprocess_vars_rebuild_exactly_the_rows_dated_in_the_range(
         " order by 1 limit 1",
     )
     inside, outside = day["event_date"], day["event_date"] + dt.timedelta(days=1)
+    facts = {
+        "fct_events": "event_date",
+        "fct_phase_executions": "phase_date",
+        "fct_events_daily": "event_date",
+    }
     with psycopg.connect(dsn, autocommit=True) as conn:
+        for table, date_column in facts.items():  # kept aside, to put the outside day back
+            conn.execute(
+                sql.SQL("create table {} as select * from {} where {} = %s").format(
+                    sql.Identifier("public", f"saved_{table}"),
+                    sql.Identifier("marts", table),
+                    sql.Identifier(date_column),
+                ),
+                (outside,),
+            )
         conn.execute(
             "update marts.fct_events set event_type = 'corrupted' where event_date in (%s, %s)",
             (inside, outside),
@@ -389,21 +451,102 @@ def test_reprocess_vars_rebuild_exactly_the_rows_dated_in_the_range(
     assert restored["all_events"] > 0
     assert untouched["events"] == untouched["all_events"] > 0
     assert untouched["daily"] > 0
-    # put the day back for the tests that follow
-    _dbt_ok(
-        dsn,
-        warehouse.target,
-        ["run", "--select", *models],
-        variables
-        | {
-            "reprocess_from": outside.isoformat(),
-            "reprocess_to": (outside + dt.timedelta(days=1)).isoformat(),
-        },
+    # put the outside day back as it was, then the facts are the full refresh's again: the
+    # reprocessed day came back exactly as built
+    with psycopg.connect(dsn, autocommit=True) as conn, conn.transaction():
+        for table, date_column in facts.items():
+            saved = sql.Identifier("public", f"saved_{table}")
+            built = sql.Identifier("marts", table)
+            conn.execute(
+                sql.SQL("delete from {} where {} = %s").format(built, sql.Identifier(date_column)),
+                (outside,),
+            )
+            conn.execute(sql.SQL("insert into {} select * from {}").format(built, saved))
+            conn.execute(sql.SQL("drop table {}").format(saved))
+    fingerprints = _fingerprints(dsn)
+    for table in facts:
+        assert fingerprints[f"marts.{table}"] == warehouse.refreshed_fingerprints[f"marts.{table}"]
+
+
+# --------------------------------------------------------------------------- gate and times
+
+
+def test_a_held_batch_stays_out_until_released_then_builds_incrementally(
+    warehouse: Warehouse,
+) -> None:
+    assert warehouse.events_built_while_held == 0
+    built = _exclusive_events_built(warehouse.dsn, warehouse.released_batch)
+    assert built["ids"] > 0
+    # built by the incremental run after the release, at the release as their load time
+    assert built["built"] == built["loaded_at_release"] == built["ids"]
+
+
+def test_a_batch_still_held_is_in_no_model(warehouse: Warehouse) -> None:
+    [row] = _rows(
+        warehouse.dsn,
+        "with exclusive as ("
+        " select id from raw.user_feedback group by id having bool_and(_load_id = %s))"
+        " select count(*) as ids, count(staged.feedback_id) as staged,"
+        " count(feedback.feedback_id) as built"
+        " from exclusive"
+        " left join staging.stg_dataforge__user_feedback as staged"
+        "  on exclusive.id = staged.feedback_id"
+        " left join marts.fct_feedback as feedback on exclusive.id = feedback.feedback_id",
+        (warehouse.held_batch,),
     )
-    assert (
-        _fingerprints(dsn)["marts.fct_events"]
-        == warehouse.refreshed_fingerprints["marts.fct_events"]
+    assert row["ids"] > 0
+    assert (row["staged"], row["built"]) == (0, 0)
+
+
+def test_implausible_times_keep_their_rows_but_have_no_day(warehouse: Warehouse) -> None:
+    utc = "'YYYY-MM-DD HH24:MI:SS'"
+    events = _rows(
+        warehouse.dsn,
+        f"select to_char(occurred_at at time zone 'utc', {utc}) as occurred, event_date,"
+        " is_occurred_at_plausible from marts.fct_events where event_id > 900000000"
+        " order by event_id",
     )
+    assert [tuple(row.values()) for row in events] == [
+        ("0001-01-01 00:00:00", None, False),
+        ("10000-01-01 11:59:59", None, False),
+    ]
+    [row] = _rows(
+        warehouse.dsn,
+        "select sessions.created_date, sessions.is_created_at_plausible,"
+        " phases.phase_date, phases.is_started_at_plausible,"
+        " feedback.submitted_date, feedback.is_submitted_at_plausible"
+        " from marts.fct_sessions as sessions"
+        " inner join marts.fct_phase_executions as phases"
+        "  on sessions.session_id = phases.session_id"
+        " cross join marts.fct_feedback as feedback"
+        " where sessions.session_id = 900001"
+        " and feedback.feedback_id = 'a0000000-0000-0000-0000-000000000001'",
+    )
+    assert tuple(row.values()) == (None, False, None, False, None, False)
+
+
+def test_implausible_times_never_stretch_or_skew_metrics_daily(warehouse: Warehouse) -> None:
+    rows = _rows(
+        warehouse.dsn,
+        "select metric, min(metric_date) as first_day, count(*) as days"
+        " from marts.metrics_daily group by 1",
+    )
+    [first] = {row["first_day"] for row in rows}
+    assert first >= PLAUSIBLE_FROM.date()
+    assert all(row["days"] == (AS_OF_DATE - first).days + 1 < 1000 for row in rows)
+    [tokens] = _rows(
+        warehouse.dsn,
+        "select (select sum(numerator) from marts.metrics_daily where metric = 'tokens')"
+        " as counted,"
+        " (select sum(total_tokens) from marts.fct_phase_executions where phase_date <= %s)"
+        " as dated,"
+        " (select total_tokens from marts.fct_phase_executions where session_id = 900001)"
+        " as implausible",
+        (AS_OF_DATE,),
+    )
+    # the phase from year 10000 keeps its row and its tokens, but no day counts them
+    assert tokens["implausible"] == 1_000_000
+    assert tokens["counted"] == tokens["dated"]
 
 
 # --------------------------------------------------------------------------- snapshots
@@ -617,14 +760,21 @@ def test_metrics_daily_has_every_day_for_every_metric_up_to_as_of(warehouse: War
     assert empty["n"] > 0, "days without a session are present, with zeros"
 
 
+def _plausible(moment: dt.datetime | None, loaded_at: dt.datetime) -> bool:
+    """The documented window: from 2000-01-01 UTC to one day after the row was loaded."""
+    return moment is not None and PLAUSIBLE_FROM <= moment <= loaded_at + dt.timedelta(days=1)
+
+
 def _python_daily(dsn: str) -> dict[tuple[str, dt.date], tuple[float, float]]:
     """satisfaction, nps and sessions per day, computed here from the facts' raw values."""
     daily: dict[tuple[str, dt.date], list[float]] = defaultdict(lambda: [0.0, 0.0])
     for row in _rows(
         dsn,
-        "select submitted_at, overall_satisfaction, likelihood_to_reuse"
+        "select submitted_at, overall_satisfaction, likelihood_to_reuse, _loaded_at"
         " from staging.stg_dataforge__user_feedback",
     ):
+        if not _plausible(row["submitted_at"], row["_loaded_at"]):
+            continue
         day = row["submitted_at"].astimezone(dt.UTC).date()
         daily[("satisfaction", day)][0] += row["overall_satisfaction"]
         daily[("satisfaction", day)][1] += 1
@@ -633,8 +783,10 @@ def _python_daily(dsn: str) -> dict[tuple[str, dt.date], tuple[float, float]]:
             daily[("nps", day)][0] += 100 if score >= 9 else (-100 if score <= 6 else 0)
             daily[("nps", day)][1] += 1
     for row in _rows(
-        dsn, "select created_at from staging.stg_prompt_runner__orchestration_sessions"
+        dsn, "select created_at, _loaded_at from staging.stg_prompt_runner__orchestration_sessions"
     ):
+        if not _plausible(row["created_at"], row["_loaded_at"]):
+            continue
         day = row["created_at"].astimezone(dt.UTC).date()
         daily[("sessions", day)][0] += 1
         daily[("sessions", day)][1] = 1

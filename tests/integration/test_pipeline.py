@@ -1,8 +1,10 @@
 """Generated source → landing-file ingest → dbt build, checked against independent oracles.
 
 The loader's counts are compared with what the generator says it injected (its manifest), and
-the marts with the contract's formulas computed in Python from raw (tests/oracle.py). That a
-rebuild with the same data and as_of gives byte-identical marts is in test_dbt_marts.py.
+the marts with the contract's formulas computed in Python from raw (tests/oracle.py). Staging
+is checked against the contract in code: every field of an entity is a column of its staging
+model, under the name staging declares. That a rebuild with the same data and as_of gives
+byte-identical marts is in test_dbt_marts.py.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from typing import Any
 
 import psycopg
 import pytest
+import yaml
 from psycopg.rows import dict_row
 
 from core.db import connect
+from core.settings import PROJECT_DIR
+from ingest.contract.entities import ENTITIES
 from ingest.sources.files.load import load_landing
 from synthetic import Manifest, generate
 from tests import oracle
@@ -87,22 +92,53 @@ def test_every_reject_kind_was_exercised(built: Manifest) -> None:
     assert all(count > 0 for count in built.bad_by_kind().values()), built.bad_by_kind()
 
 
-@pytest.mark.parametrize(
-    ("entity", "model"),
-    [
-        ("orchestration_sessions", "stg_prompt_runner__orchestration_sessions"),
-        ("orchestration_phase_metrics", "stg_prompt_runner__orchestration_phase_metrics"),
-        ("orchestration_events", "stg_prompt_runner__orchestration_events"),
-        ("orchestration_code_metrics", "stg_prompt_runner__orchestration_code_metrics"),
-        ("project_outcomes", "stg_dataforge__project_outcomes"),
-        ("user_feedback", "stg_dataforge__user_feedback"),
-    ],
-)
+STAGING = [(name, f"stg_{entity.system}__{name}") for name, entity in ENTITIES.items()]
+STAGING_DIR = PROJECT_DIR / "dbt_project" / "models" / "staging"
+
+
+@pytest.mark.parametrize(("entity", "model"), STAGING)
 def test_staging_holds_one_current_row_per_key(
     built: Manifest, warehouse_dsn: str, entity: str, model: str
 ) -> None:
     [row] = _rows(warehouse_dsn, f"select count(*) as n from staging.{model}")
     assert row["n"] == built.entities[entity].current_keys
+
+
+def _staging_declarations(entity: str) -> tuple[dict[str, str], set[str]]:
+    """Renames (source field -> staged column) and deliberate drops, from staging's YAML."""
+    renames: dict[str, str] = {}
+    dropped: set[str] = set()
+    system = ENTITIES[entity].system
+    for path in (STAGING_DIR / system).rglob(f"*_{system}__{entity}.yml"):
+        for model in yaml.safe_load(path.read_text())["models"]:
+            meta = model.get("config", {}).get("meta", {})
+            dropped |= set(meta.get("dropped_source_columns", []))
+            for column in model.get("columns", []):
+                source = column.get("config", {}).get("meta", {}).get("source_column")
+                if source is not None:
+                    renames[source] = column["name"]
+    return renames, dropped
+
+
+@pytest.mark.parametrize(("entity", "model"), STAGING)
+def test_staging_names_every_contract_field(
+    built: Manifest, warehouse_dsn: str, entity: str, model: str
+) -> None:
+    """Each field is a column, as itself or under its declared name, unless dropped on purpose."""
+    renames, dropped = _staging_declarations(entity)
+    columns = {
+        row["column_name"]
+        for row in _rows(
+            warehouse_dsn,
+            "select column_name from information_schema.columns"
+            f" where table_schema = 'staging' and table_name = '{model}'",
+        )
+    }
+    expected = {
+        renames.get(field, field) for field in ENTITIES[entity].field_names if field not in dropped
+    }
+    assert expected - columns == set()
+    assert {"_load_id", "_loaded_at"} <= columns
 
 
 def _assert_same(expected: dict[Any, dict[str, Any]], actual: dict[Any, dict[str, Any]]) -> None:

@@ -5,22 +5,18 @@
     - With vars reprocess_from / reprocess_to: every row whose `key_columns` value has a row
       dated (`date_column`) in [from, to). Selecting by key, not by date, keeps all versions
       of a record together, so the current version is chosen among all of them.
-    - Otherwise, the lookback window: rows loaded (`_loaded_at`) since the newest load this
-      model holds, minus incremental_lookback(). New and late-arriving records are found by
-      when they were loaded, whatever date they carry.
+    - Otherwise, the rows of rows_to_rebuild(): loaded since the newest load this model
+      holds, minus incremental_lookback().
 #}
 {% macro incremental_rows(relation, key_columns, date_column) -%}
-    {%- set window = reprocess_window() -%}
     {%- set keys = key_columns | join(', ') -%}
-    {%- if window is not none -%}
+    {%- if reprocess_window() is not none -%}
         ({{ keys }}) in (
             select {{ keys }}
             from {{ relation }}
-            where
-                {{ date_column }} >= '{{ window.start }}'::date
-                and {{ date_column }} < '{{ window.end }}'::date
+            where {{ rows_to_rebuild(date_column) }}
         )
     {%- else -%}
-        _loaded_at >= {{ incremental_watermark() }}
+        {{ rows_to_rebuild(date_column) }}
     {%- endif -%}
 {%- endmacro %}

@@ -1,8 +1,8 @@
 {#
     A pre-hook for incremental models: empties the model, inside its own build transaction,
-    when its inputs (the models and sources it reads directly, all of which carry
-    `_loaded_at`) have lost rows it was built from: the oldest `_loaded_at` it holds is older
-    than anything left in its inputs, as after raw was truncated and reloaded or an upstream
+    when its inputs (the tables and raw sources it reads, through any views between:
+    _loaded_at_relations()) have lost rows it was built from: the oldest `_loaded_at` it
+    holds is older than anything left in its inputs, as after raw was truncated and reloaded or an upstream
     incremental model was itself rebuilt. The run then reads everything, as a first build
     would, instead of keeping rows that no longer exist upstream. Raw is append-only, so in
     normal operation this deletes nothing; a purge of only some raw rows is not detected (run
@@ -10,15 +10,7 @@
 #}
 {% macro rebuild_if_inputs_were_reset() -%}
     {%- if is_incremental() -%}
-        {%- set inputs = [] -%}
-        {%- for unique_id in model.depends_on.nodes -%}
-            {%- set node = graph.nodes.get(unique_id) or graph.sources.get(unique_id) -%}
-            {%- do inputs.append(api.Relation.create(
-                database=node.database,
-                schema=node.schema,
-                identifier=node.identifier if node.resource_type == 'source' else node.alias
-            )) -%}
-        {%- endfor -%}
+        {%- set inputs = _loaded_at_relations(model.depends_on.nodes) -%}
         delete from {{ this }}
         where (select min(_loaded_at) from {{ this }}) < coalesce(
             least(

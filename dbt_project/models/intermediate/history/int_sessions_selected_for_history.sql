@@ -5,8 +5,6 @@
 #}
 {{ config(materialized='table') }}
 
-{% set phases = ['planning', 'analysis', 'implementation', 'testing', 'cleaning'] %}
-
 with
 
 sessions as (
@@ -19,7 +17,7 @@ final as (
         user_identifier,
         status,
         session_type,
-        {%- for phase in phases %}
+        {%- for phase in var('phases') %}
         is_{{ phase }}_successful,
         {%- endfor %}
         is_successful,

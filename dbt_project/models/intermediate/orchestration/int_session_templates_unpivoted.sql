@@ -19,9 +19,6 @@
     )
 }}
 
-{% set phases = ['planning', 'analysis', 'implementation', 'testing', 'cleaning'] %}
-{%- set window = reprocess_window() %}
-
 with
 
 -- Only the columns used below: the five branches read this CTE, so Postgres materializes
@@ -29,7 +26,7 @@ with
 sessions as (
     select
         session_id,
-        {%- for phase in phases %}
+        {%- for phase in var('phases') %}
         {{ phase }}_template,
         {{ phase }}_template_hash,
         is_{{ phase }}_successful,
@@ -43,18 +40,13 @@ sessions as (
         _loaded_at
     from {{ ref('stg_prompt_runner__orchestration_sessions') }}
     {% if is_incremental() -%}
-    where
-        {% if window is not none -%}
-        created_date >= '{{ window.start }}'::date and created_date < '{{ window.end }}'::date
-        {%- else -%}
-        _loaded_at >= {{ incremental_watermark() }}
-        {%- endif %}
+    where {{ rows_to_rebuild('created_date') }}
     {%- endif %}
 ),
 
 -- One branch per phase type: the session's template for it, with that phase's outcome.
 templates_unpivoted as (
-    {%- for phase in phases %}
+    {%- for phase in var('phases') %}
     select
         session_id,
         '{{ phase }}'::text as template_type,

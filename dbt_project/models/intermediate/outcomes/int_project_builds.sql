@@ -11,18 +11,19 @@ builds as (
     select distinct on (project_outcome_id, last_built_at)
         project_outcome_id,
         last_built_at as built_at,
+        last_built_date as built_date,
         last_build_status as build_status,
         pattern_id
     from project_versions
     where last_built_at is not null and last_build_status is not null
-    order by project_outcome_id, last_built_at, updated_at desc, _ingest_seq desc
+    order by project_outcome_id asc, last_built_at asc, updated_at desc, _ingest_seq desc
 ),
 
 final as (
     select
         project_outcome_id,
         built_at,
-        (built_at at time zone 'utc')::date as built_date,
+        built_date,
         build_status,
         build_status = 'success' as is_successful,
         pattern_id

@@ -125,15 +125,20 @@ daily_values as (
     group by 1, 2
 ),
 
--- Every day from the first day with any activity to the as_of date, both included.
+-- Every day from the first day with any activity to the as_of date, both included. Facts
+-- date only rows at a plausible time (plausible_date()), and the spine never starts before
+-- the plausible-time window either: one row dated year 1 cannot stretch it to 740k days.
 date_spine as (
-    select spine_date::date as metric_date
+    select spine_days.spine_date::date as metric_date
     from reference_time
     cross join lateral generate_series(
-        (select min(metric_date) from daily_values),
+        greatest(
+            (select min(daily_values.metric_date) from daily_values),
+            ({{ plausible_time_start() }} at time zone 'utc')::date
+        ),
         reference_time.as_of_date,
         interval '1 day'
-    ) as spine_date
+    ) as spine_days (spine_date)
 ),
 
 final as (

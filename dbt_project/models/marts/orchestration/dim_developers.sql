@@ -26,26 +26,42 @@ developer_sessions as (
     group by 1
 ),
 
+session_types_counted as (
+    select
+        user_identifier,
+        session_type,
+        count(*) as session_count
+    from sessions
+    where session_type is not null
+    group by 1, 2
+),
+
+feature_categories_counted as (
+    select
+        user_identifier,
+        feature_category,
+        count(*) as session_count
+    from sessions
+    where feature_category is not null
+    group by 1, 2
+),
+
 -- The developer's most frequent value of a column; ties go to the smallest value, so the
 -- result does not depend on row order.
 session_types_ranked as (
     select distinct on (user_identifier)
         user_identifier,
         session_type
-    from sessions
-    where user_identifier is not null and session_type is not null
-    group by user_identifier, session_type
-    order by user_identifier, count(*) desc, session_type
+    from session_types_counted
+    order by user_identifier asc, session_count desc, session_type asc
 ),
 
 feature_categories_ranked as (
     select distinct on (user_identifier)
         user_identifier,
         feature_category
-    from sessions
-    where user_identifier is not null and feature_category is not null
-    group by user_identifier, feature_category
-    order by user_identifier, count(*) desc, feature_category
+    from feature_categories_counted
+    order by user_identifier asc, session_count desc, feature_category asc
 ),
 
 final as (

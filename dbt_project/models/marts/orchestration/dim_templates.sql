@@ -14,6 +14,11 @@ template_metrics as (
     select * from {{ ref('template_metrics') }}
 ),
 
+-- A template's rank and successor by first use (the succession rule lives there).
+templates_ranked as (
+    select * from {{ ref('int_templates_ranked') }}
+),
+
 templates_summarized as (
     select
         template_type,
@@ -26,11 +31,6 @@ templates_summarized as (
         count(*) as usage_count
     from session_templates
     group by 1, 2
-),
-
--- A template's rank and successor by first use (the succession rule lives there).
-templates_ranked as (
-    select * from {{ ref('int_templates_ranked') }}
 ),
 
 final as (

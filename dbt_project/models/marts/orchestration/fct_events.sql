@@ -43,6 +43,7 @@ final as (
         -- dates
         event_date,
         occurred_at,
+        is_occurred_at_plausible,
 
         -- what happened
         event_type,

@@ -26,7 +26,7 @@ events as (
     select * from {{ ref('fct_events') }}
     where
         event_date is not null
-        {% if is_incremental() -%}
+    {% if is_incremental() -%}
         -- every event of each day that has an event to rebuild
         and event_date in (
             select distinct event_date

@@ -25,7 +25,7 @@ phase_metrics as (
     -- A metric without a phase cannot be attributed (staging's not_null test reports it).
     where
         phase is not null
-        {% if is_incremental() -%}
+    {% if is_incremental() -%}
         and {{ incremental_rows(
             ref('base_prompt_runner__orchestration_phase_metrics'),
             ['session_id', 'phase'],
@@ -55,6 +55,7 @@ final as (
         -- dates
         phase_date,
         started_at,
+        is_started_at_plausible,
         completed_at,
 
         -- workflow

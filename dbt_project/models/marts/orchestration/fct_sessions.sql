@@ -1,7 +1,9 @@
 {#
-    Incremental: a run rebuilds the sessions whose current version or whose event and phase
-    totals changed since the last build (loaded in the lookback window), or, with the
-    reprocess vars, the sessions created or active in that date range.
+    Incremental: a run recomputes, from all their rows, the sessions whose current version or
+    whose events or phase executions have a row to rebuild (sessions_to_rebuild(): loaded
+    since the last build, minus the lookback; with the reprocess vars, the sessions created
+    or active in that date range). Their totals are summed here from the facts, so no
+    session's events are read unless the session is rebuilt.
 #}
 {{
     config(
@@ -23,137 +25,165 @@
     )
 }}
 
--- depends_on: {{ ref('fct_events') }}
--- depends_on: {{ ref('fct_phase_executions') }}
-{# (read only by a reprocess run, inside is_incremental(), which parsing does not render) #}
-
-{% set phases = ['planning', 'analysis', 'implementation', 'testing', 'cleaning'] %}
-{%- set window = reprocess_window() %}
-
 with
+
+-- Each import is read twice in an incremental run (the sessions to rebuild, then their
+-- rows): `not materialized` lets Postgres inline both reads, so each filter reaches the
+-- indexes on session_id and _loaded_at instead of copying a whole fact.
+sessions as not materialized (
+    select * from {{ ref('stg_prompt_runner__orchestration_sessions') }}
+),
+
+events as not materialized (
+    select * from {{ ref('fct_events') }}
+),
+
+phase_executions as not materialized (
+    select * from {{ ref('fct_phase_executions') }}
+),
 
 {% if is_incremental() -%}
 sessions_to_rebuild as (
-    {% if window is not none -%}
-    select session_id
-    from {{ ref('stg_prompt_runner__orchestration_sessions') }}
-    where created_date >= '{{ window.start }}'::date and created_date < '{{ window.end }}'::date
-    union
-    select session_id
-    from {{ ref('fct_events') }}
-    where event_date >= '{{ window.start }}'::date and event_date < '{{ window.end }}'::date
-    union
-    select session_id
-    from {{ ref('fct_phase_executions') }}
-    where phase_date >= '{{ window.start }}'::date and phase_date < '{{ window.end }}'::date
-    {%- else -%}
-    select session_id
-    from {{ ref('stg_prompt_runner__orchestration_sessions') }}
-    where _loaded_at >= {{ incremental_watermark() }}
-    union
-    select session_id
-    from {{ ref('int_activity_aggregated_to_sessions') }}
-    where _loaded_at >= {{ incremental_watermark() }}
-    {%- endif %}
+    {{ sessions_to_rebuild([
+        ('sessions', 'created_date'),
+        ('events', 'event_date'),
+        ('phase_executions', 'phase_date'),
+    ]) }}
 ),
 
 {% endif -%}
-sessions as (
-    select * from {{ ref('stg_prompt_runner__orchestration_sessions') }}
+sessions_rebuilt as (
+    select *
+    from sessions
     {% if is_incremental() -%}
     where session_id in (select session_id from sessions_to_rebuild)
     {%- endif %}
 ),
 
-activity as (
-    select * from {{ ref('int_activity_aggregated_to_sessions') }}
+events_per_session as (
+    select
+        session_id,
+        count(*) as event_count,
+        count(*) filter (where is_error) as error_event_count,
+        -- an event at an implausible time (year 1, year 10000) is counted, not placed
+        min(occurred_at) filter (where is_occurred_at_plausible) as first_event_at,
+        max(occurred_at) filter (where is_occurred_at_plausible) as last_event_at,
+        max(_loaded_at) as last_loaded_at
+    from events
     {% if is_incremental() -%}
     where session_id in (select session_id from sessions_to_rebuild)
     {%- endif %}
+    group by 1
+),
+
+phases_per_session as (
+    select
+        session_id,
+        count(*) as phase_execution_count,
+        count(*) filter (where has_error) as errored_phase_count,
+        sum(prompt_tokens) as prompt_tokens,
+        sum(completion_tokens) as completion_tokens,
+        sum(total_tokens) as total_tokens,
+        -- numeric sums: exact, so the result does not depend on row order
+        sum(duration_seconds::numeric) as phase_duration_seconds,
+        sum(edit_count) as edit_count,
+        max(_loaded_at) as last_loaded_at
+    from phase_executions
+    {% if is_incremental() -%}
+    where session_id in (select session_id from sessions_to_rebuild)
+    {%- endif %}
+    group by 1
 ),
 
 final as (
     select
         -- ids
-        sessions.session_id,
-        sessions.project_id,
-        sessions.user_identifier,
+        sessions_rebuilt.session_id,
+        sessions_rebuilt.project_id,
+        sessions_rebuilt.user_identifier,
 
         -- classification
-        sessions.status,
-        sessions.session_type,
-        sessions.feature_category,
-        sessions.complexity_score,
-        {{ complexity_category('sessions.complexity_score') }} as complexity_band,
+        sessions_rebuilt.status,
+        sessions_rebuilt.session_type,
+        sessions_rebuilt.feature_category,
+        sessions_rebuilt.complexity_score,
+        {{ complexity_category('sessions_rebuilt.complexity_score') }} as complexity_band,
 
         -- outcome
-        sessions.is_successful,
-        {%- for phase in phases %}
-        sessions.is_{{ phase }}_successful,
+        sessions_rebuilt.is_successful,
+        {%- for phase in var('phases') %}
+        sessions_rebuilt.is_{{ phase }}_successful,
         {%- endfor %}
         (
-            {%- for phase in phases %}
-            (sessions.{{ phase }}_started_at is not null)::integer
+            {%- for phase in var('phases') %}
+            (sessions_rebuilt.{{ phase }}_started_at is not null)::integer
             {%- if not loop.last %} +{% endif %}
             {%- endfor %}
         ) as phases_reached,
         -- the last phase of the workflow the session started
         case
-            {%- for phase in phases | reverse %}
-            when sessions.{{ phase }}_started_at is not null then '{{ phase }}'
+            {%- for phase in var('phases') | reverse %}
+            when sessions_rebuilt.{{ phase }}_started_at is not null then '{{ phase }}'
             {%- endfor %}
             else null
         end as last_phase_reached,
 
         -- phase timing
-        {%- for phase in phases %}
-        sessions.{{ phase }}_started_at,
-        sessions.{{ phase }}_completed_at,
+        {%- for phase in var('phases') %}
+        sessions_rebuilt.{{ phase }}_started_at,
+        sessions_rebuilt.{{ phase }}_completed_at,
         {%- endfor %}
 
         -- templates (keys of dim_templates with the phase as template_type)
-        {%- for phase in phases %}
-        sessions.{{ phase }}_template_hash,
+        {%- for phase in var('phases') %}
+        sessions_rebuilt.{{ phase }}_template_hash,
         {%- endfor %}
 
         -- effort and estimation
-        sessions.total_duration_seconds,
-        sessions.active_duration_seconds,
-        sessions.retry_count,
-        sessions.manual_interventions,
-        sessions.estimated_hours,
-        sessions.actual_hours,
-        sessions.actual_hours - sessions.estimated_hours as estimation_error_hours,
-        sessions.accuracy_score,
+        sessions_rebuilt.total_duration_seconds,
+        sessions_rebuilt.active_duration_seconds,
+        sessions_rebuilt.retry_count,
+        sessions_rebuilt.manual_interventions,
+        sessions_rebuilt.estimated_hours,
+        sessions_rebuilt.actual_hours,
+        sessions_rebuilt.actual_hours - sessions_rebuilt.estimated_hours as estimation_error_hours,
+        sessions_rebuilt.accuracy_score,
 
         -- developer experience
-        sessions.developer_rating,
-        sessions.would_recommend,
-        sessions.time_saved_hours,
+        sessions_rebuilt.developer_rating,
+        sessions_rebuilt.would_recommend,
+        sessions_rebuilt.time_saved_hours,
 
         -- activity (events and phase executions)
-        coalesce(activity.event_count, 0) as event_count,
-        coalesce(activity.error_event_count, 0) as error_event_count,
-        activity.first_event_at,
-        activity.last_event_at,
-        coalesce(activity.phase_execution_count, 0) as phase_execution_count,
-        coalesce(activity.errored_phase_count, 0) as errored_phase_count,
-        activity.prompt_tokens,
-        activity.completion_tokens,
-        activity.total_tokens,
-        activity.phase_duration_seconds,
-        activity.edit_count,
+        coalesce(events_per_session.event_count, 0)::bigint as event_count,
+        coalesce(events_per_session.error_event_count, 0)::bigint as error_event_count,
+        events_per_session.first_event_at,
+        events_per_session.last_event_at,
+        coalesce(phases_per_session.phase_execution_count, 0)::bigint as phase_execution_count,
+        coalesce(phases_per_session.errored_phase_count, 0)::bigint as errored_phase_count,
+        phases_per_session.prompt_tokens::bigint as prompt_tokens,
+        phases_per_session.completion_tokens::bigint as completion_tokens,
+        phases_per_session.total_tokens::bigint as total_tokens,
+        phases_per_session.phase_duration_seconds::double precision as phase_duration_seconds,
+        phases_per_session.edit_count::bigint as edit_count,
 
         -- timestamps
-        sessions.created_at,
-        sessions.created_date,
-        sessions.updated_at,
+        sessions_rebuilt.is_created_at_plausible,
+        sessions_rebuilt.created_at,
+        sessions_rebuilt.created_date,
+        sessions_rebuilt.updated_at,
 
         -- loader
-        greatest(sessions._loaded_at, activity._loaded_at) as _loaded_at
-    from sessions
-    left join activity
-        on sessions.session_id = activity.session_id
+        greatest(
+            sessions_rebuilt._loaded_at,
+            events_per_session.last_loaded_at,
+            phases_per_session.last_loaded_at
+        ) as _loaded_at
+    from sessions_rebuilt
+    left join events_per_session
+        on sessions_rebuilt.session_id = events_per_session.session_id
+    left join phases_per_session
+        on sessions_rebuilt.session_id = phases_per_session.session_id
 )
 
 select * from final

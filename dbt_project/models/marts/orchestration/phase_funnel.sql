@@ -1,15 +1,13 @@
-{% set phases = ['planning', 'analysis', 'implementation', 'testing', 'cleaning'] %}
-
 with
 
 -- Only the columns used below (the CTE is read once per phase, so it is materialized).
 sessions as (
     select
-        session_id,
-        {%- for phase in phases %}
+        {%- for phase in var('phases') %}
         {{ phase }}_started_at,
-        is_{{ phase }}_successful{{ ',' if not loop.last }}
+        is_{{ phase }}_successful,
         {%- endfor %}
+        session_id
     from {{ ref('fct_sessions') }}
 ),
 
@@ -23,7 +21,7 @@ phase_executions as (
 
 -- One row per session and phase it started.
 session_phases as (
-    {%- for phase in phases %}
+    {%- for phase in var('phases') %}
     select
         session_id,
         '{{ phase }}'::text as phase,

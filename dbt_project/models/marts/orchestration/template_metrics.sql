@@ -28,6 +28,11 @@ code_metrics as (
     select * from {{ ref('stg_prompt_runner__orchestration_code_metrics') }}
 ),
 
+-- A template's rank and successor by first use (the succession rule lives there).
+templates_ranked as (
+    select * from {{ ref('int_templates_ranked') }}
+),
+
 -- One row per session and template type in session_templates, so count(*) counts sessions.
 templates_summarized as (
     select
@@ -96,11 +101,6 @@ code_metrics_per_template as (
     inner join code_metrics
         on session_templates.session_id = code_metrics.session_id
     group by 1, 2
-),
-
--- A template's rank and successor by first use (the succession rule lives there).
-templates_ranked as (
-    select * from {{ ref('int_templates_ranked') }}
 ),
 
 -- A template is deprecated when its successor is still in use after its own last use.

@@ -24,7 +24,8 @@ final as (
 
         -- when
         feedback.submitted_at,
-        (feedback.submitted_at at time zone 'utc')::date as submitted_date,
+        feedback.submitted_date,
+        feedback.is_submitted_at_plausible,
 
         -- ratings
         feedback.overall_satisfaction,

@@ -50,7 +50,7 @@ pattern_names as (
         pattern_name
     from projects
     where pattern_id is not null
-    order by pattern_id, updated_at desc, _loaded_at desc, project_outcome_id desc
+    order by pattern_id asc, updated_at desc, _loaded_at desc, project_outcome_id desc
 ),
 
 feedback_per_pattern as (

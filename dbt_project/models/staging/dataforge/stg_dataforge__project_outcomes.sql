@@ -43,41 +43,7 @@ current_versions as (
 ),
 
 final as (
-    select
-        -- ids
-        project_outcome_id,
-        user_id,
-        workspace_id,
-
-        -- strings
-        project_name,
-        project_path,
-        pattern_id,
-        pattern_name,
-        status,
-        last_build_status,
-        deployment_status,
-
-        -- arrays
-        components_generated,
-        languages_used,
-        dependencies_installed,
-
-        -- numerics
-        files_created,
-        test_pass_rate,
-
-        -- timestamps
-        last_built_at,
-        created_at,
-        created_date,
-        updated_at,
-        last_accessed_at,
-
-        -- loader
-        _load_id,
-        _loaded_at
-    from current_versions
+    select * from current_versions
 )
 
 select * from final

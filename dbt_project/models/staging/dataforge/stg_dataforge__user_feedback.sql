@@ -1,16 +1,10 @@
 with
 
 source as (
-    select * from {{ source('dataforge', 'user_feedback') }}
+    {{ without_held_batches(source('dataforge', 'user_feedback')) }}
 ),
 
--- Append-only: an id should arrive once; if a conflicting re-delivery exists, the version
--- loaded last wins.
-current_versions as (
-    {{ keep_latest_version('source', partition_by=['id']) }}
-),
-
-final as (
+renamed as (
     select
         -- ids
         id as feedback_id,
@@ -38,14 +32,27 @@ final as (
         -- booleans
         would_recommend,
         encountered_errors as has_encountered_errors,
+        {{ is_plausible_time('submitted_at') }} as is_submitted_at_plausible,
 
         -- timestamps
         submitted_at,
+        {{ plausible_date('submitted_at') }} as submitted_date,
 
         -- loader
         _load_id,
-        _loaded_at
-    from current_versions
+        _effective_loaded_at as _loaded_at,
+        _ingest_seq
+    from source
+),
+
+-- Append-only: an id should arrive once; if a conflicting re-delivery exists, the version
+-- loaded last wins.
+current_versions as (
+    {{ keep_latest_version('renamed', partition_by=['feedback_id']) }}
+),
+
+final as (
+    select * from current_versions
 )
 
 select * from final

@@ -43,60 +43,7 @@ current_versions as (
 ),
 
 final as (
-    select
-        -- ids
-        code_metric_id,
-        session_id,
-
-        -- strings
-        primary_language,
-        git_branch,
-        pr_url,
-
-        -- json and arrays
-        languages,
-        git_commit_hashes,
-
-        -- numerics
-        files_created,
-        files_modified,
-        files_deleted,
-        total_files,
-        lines_added,
-        lines_modified,
-        lines_deleted,
-        total_lines,
-        test_files_created,
-        test_cases_added,
-        test_coverage_before,
-        test_coverage_after,
-        test_coverage_delta,
-        cyclomatic_complexity_avg,
-        cognitive_complexity_avg,
-        maintainability_index,
-        technical_debt_minutes,
-        docs_created,
-        docs_updated,
-        comment_lines_added,
-        documentation_score,
-        git_commits,
-        pr_number,
-        build_time_before_seconds,
-        build_time_after_seconds,
-        bundle_size_before_kb,
-        bundle_size_after_kb,
-
-        -- booleans
-        has_pull_request,
-
-        -- timestamps
-        created_at,
-        updated_at,
-
-        -- loader
-        _load_id,
-        _loaded_at
-    from current_versions
+    select * from current_versions
 )
 
 select * from final

@@ -11,36 +11,7 @@ current_versions as (
 ),
 
 final as (
-    select
-        -- ids
-        event_id,
-        session_id,
-
-        -- strings
-        event_type,
-        event_category,
-        phase,
-        command,
-        result,
-        user_identifier,
-        error_details,
-
-        -- json
-        parameters,
-        metadata,
-
-        -- numerics
-        duration_ms,
-        session_version,
-
-        -- timestamps
-        occurred_at,
-        event_date,
-
-        -- loader
-        _load_id,
-        _loaded_at
-    from current_versions
+    select * from current_versions
 )
 
 select * from final

@@ -16,51 +16,7 @@ one_per_session_phase as (
 ),
 
 final as (
-    select
-        -- ids
-        phase_metric_id,
-        session_id,
-
-        -- strings
-        phase,
-        model_used,
-        copy_paste_method,
-        input_method,
-        error_type,
-        error_message,
-
-        -- json
-        metadata,
-
-        -- numerics
-        phase_index,
-        duration_seconds,
-        idle_time_seconds,
-        prompt_tokens,
-        completion_tokens,
-        total_tokens,
-        temperature,
-        output_length,
-        validation_errors,
-        validation_warnings,
-        edit_count,
-
-        -- booleans
-        is_template_extracted,
-        has_user_edits,
-        has_error,
-        is_error_recovered,
-
-        -- timestamps
-        started_at,
-        completed_at,
-        created_at,
-        phase_date,
-
-        -- loader
-        _load_id,
-        _loaded_at
-    from one_per_session_phase
+    select * from one_per_session_phase
 )
 
 select * from final

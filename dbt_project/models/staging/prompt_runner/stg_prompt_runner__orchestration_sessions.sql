@@ -21,8 +21,6 @@
     )
 }}
 
-{% set phases = ['planning', 'analysis', 'implementation', 'testing', 'cleaning'] %}
-
 with
 
 sessions as (
@@ -44,67 +42,12 @@ current_versions as (
 
 final as (
     select
-        -- ids
-        session_id,
-        project_id,
-
-        -- strings
-        feature_request,
-        status,
-        user_identifier,
-        session_type,
-        orchestrator_prompt,
-        orchestrator_output,
-        {%- for phase in phases %}
-        {{ phase }}_template,
-        {%- endfor %}
-        analysis_results,
-        implementation_results,
-        testing_results,
-        cleaning_results,
-        developer_feedback,
-
+        current_versions.*,
         -- template keys: lowercase hex SHA-256 of each template's UTF-8 bytes
-        {%- for phase in phases %}
-        {{ sha256_hex(phase ~ '_template') }} as {{ phase }}_template_hash,
+        {%- for phase in var('phases') %}
+        {{ sha256_hex(phase ~ '_template') }} as {{ phase }}_template_hash
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
-
-        -- json
-        metadata,
-        feature_category,
-
-        -- numerics
-        session_version,
-        total_duration_seconds,
-        active_duration_seconds,
-        retry_count,
-        manual_interventions,
-        developer_rating,
-        time_saved_hours,
-        complexity_score,
-        estimated_hours,
-        actual_hours,
-        accuracy_score,
-
-        -- booleans
-        {%- for phase in phases %}
-        is_{{ phase }}_successful,
-        {%- endfor %}
-        is_successful,
-        would_recommend,
-
-        -- timestamps
-        {%- for phase in phases %}
-        {{ phase }}_started_at,
-        {{ phase }}_completed_at,
-        {%- endfor %}
-        created_at,
-        created_date,
-        updated_at,
-
-        -- loader
-        _load_id,
-        _loaded_at
     from current_versions
 )
 

@@ -1,14 +1,15 @@
 -- Every fact and dimension holds exactly the rows of the current state it is built from:
 -- one row per current record, none lost or doubled by an incremental run. A row here names
 -- the model whose count differs from its staging (or, for events, from the distinct ids in
--- raw, which is what the staging view holds, without re-deduplicating 1M+ rows). Check first
+-- raw outside held batches, which is what the staging view holds, without re-deduplicating
+-- 1M+ rows). Check first
 -- whether an incremental run missed rows (the lookback window, reprocess vars); a full
 -- refresh of the model should bring it back in line.
 
 with
 
 raw_events as (
-    select * from {{ source('prompt_runner', 'orchestration_events') }}
+    {{ without_held_batches(source('prompt_runner', 'orchestration_events')) }}
 ),
 
 staged_phase_metrics as (
@@ -48,27 +49,58 @@ feedback as (
 ),
 
 expected as (
-    select 'fct_events' as model_name, count(distinct id) as row_count from raw_events
+    select
+        'fct_events' as model_name,
+        count(distinct id) as row_count
+    from raw_events
     union all
-    select 'fct_phase_executions', count(*) from staged_phase_metrics where phase is not null
+    select
+        'fct_phase_executions' as model_name,
+        count(*) as row_count
+    from staged_phase_metrics
+    where phase is not null
     union all
-    select 'fct_sessions', count(*) from staged_sessions
+    select
+        'fct_sessions' as model_name,
+        count(*) as row_count
+    from staged_sessions
     union all
-    select 'dim_projects', count(*) from staged_projects
+    select
+        'dim_projects' as model_name,
+        count(*) as row_count
+    from staged_projects
     union all
-    select 'fct_feedback', count(*) from staged_feedback
+    select
+        'fct_feedback' as model_name,
+        count(*) as row_count
+    from staged_feedback
 ),
 
 actual as (
-    select 'fct_events' as model_name, count(*) as row_count from events
+    select
+        'fct_events' as model_name,
+        count(*) as row_count
+    from events
     union all
-    select 'fct_phase_executions', count(*) from phase_executions
+    select
+        'fct_phase_executions' as model_name,
+        count(*) as row_count
+    from phase_executions
     union all
-    select 'fct_sessions', count(*) from sessions
+    select
+        'fct_sessions' as model_name,
+        count(*) as row_count
+    from sessions
     union all
-    select 'dim_projects', count(*) from projects
+    select
+        'dim_projects' as model_name,
+        count(*) as row_count
+    from projects
     union all
-    select 'fct_feedback', count(*) from feedback
+    select
+        'fct_feedback' as model_name,
+        count(*) as row_count
+    from feedback
 ),
 
 final as (

@@ -1,19 +1,20 @@
 -- Staging must hold, for each key of a mutable entity, the version with the greatest
--- updated_at (docs/contract.md section 3). A row here is a key whose staged updated_at is not the
--- greatest one in raw: check keep_latest_version() and the staging model's current_versions.
+-- updated_at (docs/contract.md section 3) among the versions outside held batches. A row here
+-- is a key whose staged updated_at is not the greatest one in raw: check keep_latest_version()
+-- and the staging model's current_versions.
 
 with
 
 raw_sessions as (
-    select * from {{ source('prompt_runner', 'orchestration_sessions') }}
+    {{ without_held_batches(source('prompt_runner', 'orchestration_sessions')) }}
 ),
 
 raw_code_metrics as (
-    select * from {{ source('prompt_runner', 'orchestration_code_metrics') }}
+    {{ without_held_batches(source('prompt_runner', 'orchestration_code_metrics')) }}
 ),
 
 raw_project_outcomes as (
-    select * from {{ source('dataforge', 'project_outcomes') }}
+    {{ without_held_batches(source('dataforge', 'project_outcomes')) }}
 ),
 
 sessions as (

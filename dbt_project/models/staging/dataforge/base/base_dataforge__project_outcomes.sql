@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('dataforge', 'project_outcomes') }}
+    {{ without_held_batches(source('dataforge', 'project_outcomes')) }}
 ),
 
 final as (
@@ -29,16 +29,21 @@ final as (
         files_created,
         test_pass_rate,
 
+        -- booleans
+        {{ is_plausible_time('created_at') }} as is_created_at_plausible,
+        {{ is_plausible_time('last_build_timestamp') }} as is_last_built_at_plausible,
+
         -- timestamps
         last_build_timestamp as last_built_at,
+        {{ plausible_date('last_build_timestamp') }} as last_built_date,
         created_at,
-        (created_at at time zone 'utc')::date as created_date,
+        {{ plausible_date('created_at') }} as created_date,
         updated_at,
         last_accessed_at,
 
         -- loader
         _load_id,
-        _loaded_at,
+        _effective_loaded_at as _loaded_at,
         _ingest_seq
     from source
 )

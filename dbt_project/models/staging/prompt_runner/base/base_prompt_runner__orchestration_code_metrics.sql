@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('prompt_runner', 'orchestration_code_metrics') }}
+    {{ without_held_batches(source('prompt_runner', 'orchestration_code_metrics')) }}
 ),
 
 final as (
@@ -50,15 +50,16 @@ final as (
 
         -- booleans
         pr_created as has_pull_request,
+        {{ is_plausible_time('created_at') }} as is_created_at_plausible,
 
         -- timestamps
         created_at,
-        (created_at at time zone 'utc')::date as created_date,
+        {{ plausible_date('created_at') }} as created_date,
         updated_at,
 
         -- loader
         _load_id,
-        _loaded_at,
+        _effective_loaded_at as _loaded_at,
         _ingest_seq
     from source
 )

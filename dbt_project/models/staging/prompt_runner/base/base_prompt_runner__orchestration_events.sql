@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('prompt_runner', 'orchestration_events') }}
+    {{ without_held_batches(source('prompt_runner', 'orchestration_events')) }}
 ),
 
 final as (
@@ -27,13 +27,16 @@ final as (
         duration_ms,
         session_version,
 
+        -- booleans
+        {{ is_plausible_time('"timestamp"') }} as is_occurred_at_plausible,
+
         -- timestamps
         "timestamp" as occurred_at,
-        ("timestamp" at time zone 'utc')::date as event_date,
+        {{ plausible_date('"timestamp"') }} as event_date,
 
         -- loader
         _load_id,
-        _loaded_at,
+        _effective_loaded_at as _loaded_at,
         _ingest_seq
     from source
 )

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('prompt_runner', 'orchestration_phase_metrics') }}
+    {{ without_held_batches(source('prompt_runner', 'orchestration_phase_metrics')) }}
 ),
 
 final as (
@@ -39,16 +39,17 @@ final as (
         user_edits as has_user_edits,
         error_occurred as has_error,
         error_recovered as is_error_recovered,
+        {{ is_plausible_time('started_at') }} as is_started_at_plausible,
 
         -- timestamps
         started_at,
         completed_at,
         created_at,
-        (started_at at time zone 'utc')::date as phase_date,
+        {{ plausible_date('started_at') }} as phase_date,
 
         -- loader
         _load_id,
-        _loaded_at,
+        _effective_loaded_at as _loaded_at,
         _ingest_seq
     from source
 )

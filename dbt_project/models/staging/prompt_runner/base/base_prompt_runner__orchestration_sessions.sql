@@ -1,9 +1,7 @@
-{% set phases = ['planning', 'analysis', 'implementation', 'testing', 'cleaning'] %}
-
 with
 
 source as (
-    select * from {{ source('prompt_runner', 'orchestration_sessions') }}
+    {{ without_held_batches(source('prompt_runner', 'orchestration_sessions')) }}
 ),
 
 final as (
@@ -19,13 +17,13 @@ final as (
         nullif(session_type, '')::text as session_type,
         nullif(orchestrator_prompt, '') as orchestrator_prompt,
         nullif(orchestrator_output, '') as orchestrator_output,
-        {%- for phase in phases %}
+        {%- for phase in var('phases') %}
         nullif({{ phase }}_template, '') as {{ phase }}_template,
         {%- endfor %}
-        nullif(analysis_results, '') as analysis_results,
-        nullif(implementation_results, '') as implementation_results,
-        nullif(testing_results, '') as testing_results,
-        nullif(cleaning_results, '') as cleaning_results,
+        {#- planning has no results column in the source #}
+        {%- for phase in var('phases')[1:] %}
+        nullif({{ phase }}_results, '') as {{ phase }}_results,
+        {%- endfor %}
         nullif(developer_feedback, '') as developer_feedback,
 
         -- json
@@ -46,24 +44,25 @@ final as (
         accuracy_score,
 
         -- booleans
-        {%- for phase in phases %}
+        {%- for phase in var('phases') %}
         {{ phase }}_success as is_{{ phase }}_successful,
         {%- endfor %}
         overall_success as is_successful,
         would_recommend,
+        {{ is_plausible_time('created_at') }} as is_created_at_plausible,
 
         -- timestamps
-        {%- for phase in phases %}
+        {%- for phase in var('phases') %}
         {{ phase }}_started_at,
         {{ phase }}_completed_at,
         {%- endfor %}
         created_at,
-        (created_at at time zone 'utc')::date as created_date,
+        {{ plausible_date('created_at') }} as created_date,
         updated_at,
 
         -- loader
         _load_id,
-        _loaded_at,
+        _effective_loaded_at as _loaded_at,
         _ingest_seq
     from source
 )

@@ -36,55 +36,64 @@ last_day as (
 expected as (
     select
         'satisfaction' as metric,
-        sum(overall_satisfaction)::double precision as numerator,
+        sum(feedback.overall_satisfaction)::double precision as numerator,
         count(*)::double precision as denominator
-    from feedback cross join last_day
-    where submitted_date <= last_day.last_date
+    from feedback
+    cross join last_day
+    where feedback.submitted_date <= last_day.last_date
     union all
     select
-        'nps',
+        'nps' as metric,
         100.0 * (
-            count(*) filter (where likelihood_to_reuse >= 9)
-            - count(*) filter (where likelihood_to_reuse <= 6)
-        ),
-        count(*)
-    from feedback cross join last_day
-    where submitted_date <= last_day.last_date and likelihood_to_reuse is not null
+            count(*) filter (where feedback.likelihood_to_reuse >= 9)
+            - count(*) filter (where feedback.likelihood_to_reuse <= 6)
+        ) as numerator,
+        count(*) as denominator
+    from feedback
+    cross join last_day
+    where
+        feedback.submitted_date <= last_day.last_date
+        and feedback.likelihood_to_reuse is not null
     union all
     select
-        'build_success_rate',
-        100.0 * count(*) filter (where build_status = 'success'),
-        count(*)
-    from builds cross join last_day
-    where built_date <= last_day.last_date
+        'build_success_rate' as metric,
+        100.0 * count(*) filter (where builds.build_status = 'success') as numerator,
+        count(*) as denominator
+    from builds
+    cross join last_day
+    where builds.built_date <= last_day.last_date
     union all
     select
-        'sessions',
-        count(*),
-        null
-    from sessions cross join last_day
-    where created_date <= last_day.last_date
+        'sessions' as metric,
+        count(*) as numerator,
+        null as denominator
+    from sessions
+    cross join last_day
+    where sessions.created_date <= last_day.last_date
     union all
     select
-        'session_success_rate',
-        100.0 * count(*) filter (where is_successful),
-        count(is_successful)
-    from sessions cross join last_day
-    where created_date <= last_day.last_date
+        'session_success_rate' as metric,
+        100.0 * count(*) filter (where sessions.is_successful) as numerator,
+        count(sessions.is_successful) as denominator
+    from sessions
+    cross join last_day
+    where sessions.created_date <= last_day.last_date
     union all
     select
-        'tokens',
-        coalesce(sum(total_tokens), 0),
-        null
-    from phase_executions cross join last_day
-    where phase_date <= last_day.last_date
+        'tokens' as metric,
+        coalesce(sum(phase_executions.total_tokens), 0) as numerator,
+        null as denominator
+    from phase_executions
+    cross join last_day
+    where phase_executions.phase_date <= last_day.last_date
     union all
     select
-        'event_error_rate',
-        100.0 * count(*) filter (where is_error),
-        count(*)
-    from events cross join last_day
-    where event_date <= last_day.last_date
+        'event_error_rate' as metric,
+        100.0 * count(*) filter (where events.is_error) as numerator,
+        count(*) as denominator
+    from events
+    cross join last_day
+    where events.event_date <= last_day.last_date
 ),
 
 actual as (

@@ -1,7 +1,7 @@
 -- The aggregates built from the event and phase facts add up to the facts themselves:
 -- fct_events_daily to fct_events (events with a date), and the per-session totals of
 -- fct_sessions to both facts. A row here names the total that differs: an incremental run
--- rebuilt a day or a session from partial data; check int_activity_aggregated_to_sessions
+-- rebuilt a day or a session from partial data; check fct_sessions' sessions_to_rebuild
 -- and fct_events_daily's day selection first.
 
 with
@@ -24,21 +24,25 @@ sessions as (
 
 fact_totals as (
     select
-        count(*) filter (where event_date is not null) as dated_events,
-        count(*) filter (where event_date is not null and is_error) as dated_error_events,
+        count(*) filter (where events.event_date is not null) as dated_events,
         count(*) filter (
-            where session_id in (select session_id from sessions)
+            where events.event_date is not null and events.is_error
+        ) as dated_error_events,
+        count(*) filter (
+            where events.session_id in (select sessions.session_id from sessions)
         ) as events_of_known_sessions,
-        coalesce(sum(duration_ms) filter (where event_date is not null), 0) as dated_duration_ms
+        coalesce(
+            sum(events.duration_ms) filter (where events.event_date is not null), 0
+        ) as dated_duration_ms
     from events
 ),
 
 phase_totals as (
     select
         count(*) as phase_executions,
-        sum(total_tokens) as total_tokens
+        sum(phase_executions.total_tokens) as total_tokens
     from phase_executions
-    where session_id in (select session_id from sessions)
+    where phase_executions.session_id in (select sessions.session_id from sessions)
 ),
 
 daily_totals as (
@@ -58,29 +62,47 @@ session_totals as (
 ),
 
 comparisons as (
-    select 'fct_events_daily.event_count' as total_name,
-        fact_totals.dated_events as expected, daily_totals.dated_events as actual
-    from fact_totals cross join daily_totals
+    select
+        'fct_events_daily.event_count' as total_name,
+        fact_totals.dated_events as expected,
+        daily_totals.dated_events as actual
+    from fact_totals
+    cross join daily_totals
     union all
-    select 'fct_events_daily.error_event_count',
-        fact_totals.dated_error_events, daily_totals.dated_error_events
-    from fact_totals cross join daily_totals
+    select
+        'fct_events_daily.error_event_count' as total_name,
+        fact_totals.dated_error_events as expected,
+        daily_totals.dated_error_events as actual
+    from fact_totals
+    cross join daily_totals
     union all
-    select 'fct_events_daily.total_duration_ms',
-        fact_totals.dated_duration_ms, daily_totals.dated_duration_ms
-    from fact_totals cross join daily_totals
+    select
+        'fct_events_daily.total_duration_ms' as total_name,
+        fact_totals.dated_duration_ms as expected,
+        daily_totals.dated_duration_ms as actual
+    from fact_totals
+    cross join daily_totals
     union all
-    select 'fct_sessions.event_count',
-        fact_totals.events_of_known_sessions, session_totals.events
-    from fact_totals cross join session_totals
+    select
+        'fct_sessions.event_count' as total_name,
+        fact_totals.events_of_known_sessions as expected,
+        session_totals.events as actual
+    from fact_totals
+    cross join session_totals
     union all
-    select 'fct_sessions.phase_execution_count',
-        phase_totals.phase_executions, session_totals.phase_executions
-    from phase_totals cross join session_totals
+    select
+        'fct_sessions.phase_execution_count' as total_name,
+        phase_totals.phase_executions as expected,
+        session_totals.phase_executions as actual
+    from phase_totals
+    cross join session_totals
     union all
-    select 'fct_sessions.total_tokens',
-        phase_totals.total_tokens, session_totals.total_tokens
-    from phase_totals cross join session_totals
+    select
+        'fct_sessions.total_tokens' as total_name,
+        phase_totals.total_tokens as expected,
+        session_totals.total_tokens as actual
+    from phase_totals
+    cross join session_totals
 ),
 
 final as (

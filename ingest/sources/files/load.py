@@ -125,6 +125,12 @@ def load_file(
     return FileOutcome(file, None, already_loaded_by=previous)
 
 
+def loaded_before(conn: psycopg.Connection[Any], file: LandingFile) -> str | None:
+    """The batch that already loaded this file (same name and content), or None."""
+    path = file.path.resolve()
+    return _loaded_before(conn, file.entity, path.name, _sha256(path))
+
+
 def _loaded_before(
     conn: psycopg.Connection[Any], entity: Entity, name: str, digest: str
 ) -> str | None:

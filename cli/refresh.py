@@ -11,8 +11,6 @@ import typer
 
 from cli.console import console
 from cli.dbt_build import run_dbt_build
-from cli.nightly import new_log_path, run_nightly_refresh
-from cli.refresh_summary import print_refresh_summary, relative_path
 from core.settings import get_settings
 from core.warehouse import prepare
 
@@ -74,6 +72,10 @@ def demo(
 
 
 def _refresh(as_of: dt.datetime | None, reject_rate_threshold: float | None = None) -> None:
+    # Dagster and the dbt manifest load here, not when any other command starts
+    from cli.nightly import new_log_path, run_nightly_refresh
+    from cli.refresh_summary import print_refresh_summary, relative_path
+
     settings = get_settings()
     clock = time.monotonic()
     dsn = prepare(settings)

@@ -137,3 +137,20 @@ def test_a_runs_results_merge_its_attempts_in_order_and_the_latest_is_the_newest
     assert merged.models == {"success": 2}
     assert dbt_results_of_run(tmp_path, "no-such-run") is None
     assert latest is not None and latest.generated_at == "2026-03-02T02:11:00Z"
+
+
+def test_the_cli_starts_without_importing_dagster() -> None:
+    """Every command but refresh and demo starts in a second, not in the ten Dagster takes."""
+    import subprocess
+    import sys
+
+    completed = subprocess.run(
+        [sys.executable, "-c", "import sys, cli.app; print('dagster' in sys.modules)"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+    assert completed.stdout.strip() == "False"

@@ -19,6 +19,7 @@ from typing import Any
 import dagster as dg
 
 from core.dbt_results import DbtResults, dbt_results_of_run
+from core.exceptions import ForgeError
 from core.settings import Settings
 from orchestration_dagster.definitions import nightly_refresh
 from orchestration_dagster.lib.run_report import RunReport, read_run
@@ -103,13 +104,18 @@ def run_nightly_refresh(
     """Execute nightly_refresh_job in this process, as the schedule would start it (its output
     to `log_path`), and read back what it did from the run's events and dbt results."""
     home = prepare_dagster_home(settings.dagster_home)
-    with output_to(log_path), dg.DagsterInstance.from_config(str(home)) as instance:
-        result = dg.execute_job(
-            dg.reconstructable(nightly_refresh),
-            instance=instance,
-            run_config=run_config(as_of or settings.as_of, reject_rate_threshold),
-            tags={TRIGGER_TAG: "forge-warehouse refresh"},
-        )
-        report = read_run(instance, result.run_id)
+    try:
+        with output_to(log_path), dg.DagsterInstance.from_config(str(home)) as instance:
+            result = dg.execute_job(
+                dg.reconstructable(nightly_refresh),
+                instance=instance,
+                run_config=run_config(as_of or settings.as_of, reject_rate_threshold),
+                tags={TRIGGER_TAG: "forge-warehouse refresh"},
+            )
+            report = read_run(instance, result.run_id)
+    except dg.DagsterError as error:  # the run could not start: the instance, its config
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        why = " ".join(lines[:2]) or type(error).__name__
+        raise ForgeError(f"the nightly refresh did not start ({home}): {why}") from None
     dbt = dbt_results_of_run(settings.dbt_project_dir, result.run_id)
     return RefreshRun(report, log_path, dbt)

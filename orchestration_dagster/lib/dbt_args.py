@@ -14,6 +14,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator
 
 from core.dbt_results import run_artifacts_dir
+from orchestration_dagster.lib.dbt_attempts import built_before
 
 # dagster-dbt's metadata key naming a check's dbt test.
 UNIQUE_ID_KEY = "dagster_dbt/unique_id"
@@ -97,6 +98,33 @@ def planned_tests(
         "fqn:" + ".".join(manifest["nodes"][unique_id]["fqn"])
         for unique_id in ids
         if unique_id in manifest["nodes"]
+    )
+
+
+def step_args(
+    context: dg.AssetExecutionContext,
+    manifest: Mapping[str, Any],
+    translator: DagsterDbtTranslator,
+    variables: Mapping[str, str],
+    days: Mapping[str, str],
+) -> list[str] | None:
+    """The step's `dbt build` command line, or None when earlier attempts built everything.
+
+    A retry, or a re-execution from failure, leaves out what earlier attempts built
+    (lib/dbt_attempts.py) and names the tests Dagster planned in this step.
+    """
+    if days:
+        context.log.info(f"rebuilding days {days['reprocess_from']} to {days['reprocess_to']}")
+    done = built_before(context)
+    if done:
+        names = ", ".join(sorted(key.to_user_string() for key in done))
+        context.log.info(f"built in an earlier attempt, not built again: {names}")
+        if done >= set(context.selected_asset_keys):
+            return None
+    return build_args(
+        {**variables, **days},
+        fqn_selectors(done, manifest, translator),
+        planned_tests(context, manifest, done),
     )
 
 

@@ -27,14 +27,11 @@ from core.settings import get_settings
 from orchestration_dagster.defs.dbt.resources import DbtVarsResource, dbt_project
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
 from orchestration_dagster.lib.dbt_args import (
-    build_args,
-    fqn_selectors,
     invocation_target_path,
     keep_parse_state,
-    planned_tests,
     reprocess_vars,
+    step_args,
 )
-from orchestration_dagster.lib.dbt_attempts import built_before
 from orchestration_dagster.lib.dbt_outcome import build_failure
 from orchestration_dagster.lib.environment import environment
 from orchestration_dagster.lib.names import DBT_POOL
@@ -85,19 +82,9 @@ def build_dbt_assets(
             days = reprocess_vars(config.reprocess_from, config.reprocess_to)
         except ValueError as error:
             raise dg.Failure(description=str(error), allow_retries=False) from None
-        if days:
-            context.log.info(f"rebuilding days {days['reprocess_from']} to {days['reprocess_to']}")
-        done = built_before(context)
-        if done:
-            names = ", ".join(sorted(key.to_user_string() for key in done))
-            context.log.info(f"built in an earlier attempt, not built again: {names}")
-            if done >= set(context.selected_asset_keys):
-                return
-        args = build_args(
-            {**dbt_vars.variables(), **days},
-            fqn_selectors(done, dbt_manifest, dbt_translator),
-            planned_tests(context, dbt_manifest, done),
-        )
+        args = step_args(context, dbt_manifest, dbt_translator, dbt_vars.variables(), days)
+        if args is None:
+            return
         step = context.op_execution_context.op.name
         target = invocation_target_path(
             project.target_path, context.run.run_id, step, context.retry_number

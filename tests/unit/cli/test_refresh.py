@@ -154,3 +154,17 @@ def test_the_cli_starts_without_importing_dagster() -> None:
     )
 
     assert completed.stdout.strip() == "False"
+
+
+def test_a_dagster_home_dagster_cannot_read_is_one_sentence_naming_it(tmp_path: Path) -> None:
+    from cli.nightly import run_nightly_refresh
+    from core.exceptions import ForgeError
+    from core.settings import get_settings
+
+    (tmp_path / "dagster.yaml").write_text("run_queue:\n  bogus: 1\n")
+    settings = get_settings().model_copy(update={"dagster_home": tmp_path, "home": tmp_path})
+
+    with pytest.raises(ForgeError, match="did not start") as raised:
+        run_nightly_refresh(settings, tmp_path / "refresh.log")
+
+    assert str(tmp_path) in str(raised.value) and "bogus" in str(raised.value)

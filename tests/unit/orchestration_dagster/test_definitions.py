@@ -13,7 +13,7 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from core.settings import PROJECT_DIR
+from core.settings import PROJECT_DIR, get_settings
 
 SNAPSHOT = Path(__file__).with_name("definitions.snapshot.txt")
 DAGSTER_YAML = PROJECT_DIR / "orchestration_dagster" / "dagster.yaml"
@@ -74,20 +74,14 @@ def _load(tmp_path: Path, **env: str) -> dict[str, Any]:
 def test_definitions_load_fast_without_a_database_in_the_configured_timezone(
     tmp_path: Path,
 ) -> None:
-    report = _load(tmp_path, FORGE_SCHEDULE_TIMEZONE="Europe/Amsterdam")
+    report = _load(tmp_path, FORGE_SCHEDULE_TIMEZONE="Europe/Amsterdam", FORGE_AUTOMATION="on")
 
     print(f"import: libraries {report['libraries_s']:.2f} s, ours {report['definitions_s']:.2f} s")
     assert report["definitions_s"] < DEFINITIONS_BUDGET_SECONDS, report
     assert report["libraries_s"] + report["definitions_s"] < TOTAL_BUDGET_SECONDS, report
     assert report["timezone"] == "Europe/Amsterdam"
     assert not report["pgserver_imported"], "loading definitions must not start a database"
-    # looking never changes anything: `make dev` shows every sensor and the schedule stopped
-    assert {status for _, status in report["statuses"]} == {"STOPPED"}, report["statuses"]
-
-
-def test_forge_automation_on_starts_every_sensor_and_the_schedule(tmp_path: Path) -> None:
-    report = _load(tmp_path, FORGE_AUTOMATION="on")
-
+    # production: FORGE_AUTOMATION=on starts every sensor and the schedule
     assert dict(report["statuses"]) == {
         "landing_files_sensor": "RUNNING",
         "marts_freshness_sensor": "RUNNING",
@@ -95,6 +89,21 @@ def test_forge_automation_on_starts_every_sensor_and_the_schedule(tmp_path: Path
         "run_failure_sensor": "RUNNING",
         "nightly_refresh_schedule": "RUNNING",
     }
+
+
+def test_sensors_and_the_schedule_start_stopped_unless_forge_automation_is_on(
+    defs: dg.Definitions,
+) -> None:
+    """Looking never changes anything: `make dev` shows them stopped (this process loaded the
+    definitions with the test run's environment; tests/integration/test_dagster_dev.py checks
+    the UI of `make dev` itself)."""
+    repository = defs.get_repository_def()
+    expected = "RUNNING" if get_settings().automation else "STOPPED"
+
+    statuses = [sensor.default_status.value for sensor in repository.sensor_defs]
+    statuses.append(repository.get_schedule_def("nightly_refresh_schedule").default_status.value)
+
+    assert len(statuses) == 5 and set(statuses) == {expected}
 
 
 def _snapshot(defs: dg.Definitions) -> list[str]:

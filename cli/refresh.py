@@ -11,8 +11,7 @@ import typer
 
 from cli import arguments
 from cli.console import console
-from cli.summary import print_refresh_summary
-from cli.transform import run_dbt_build, run_nightly_refresh
+from cli.dbt_build import run_dbt_build
 from core.settings import get_settings
 from core.warehouse import prepare
 
@@ -71,25 +70,35 @@ def demo(
         f"demo source data: {sessions} sessions up to {manifest.now:%Y-%m-%d} in "
         f"{settings.landing}; marts measured as of then"
     )
+    threshold = None
     if dirty_rate and "FORGE_REJECT_RATE_THRESHOLD" not in os.environ:
         # one bad record in a 15-line file is 6.7%: the default 5% gate would stop the demo
-        os.environ["FORGE_REJECT_RATE_THRESHOLD"] = str(DEMO_REJECT_RATE_THRESHOLD)
+        threshold = DEMO_REJECT_RATE_THRESHOLD
         console.print(
             f"demo data is {dirty_rate:.0%} dirty on purpose: the reject-rate gate is at "
             f"{DEMO_REJECT_RATE_THRESHOLD:.0%} per file for the demo "
             f"(FORGE_REJECT_RATE_THRESHOLD, default {settings.reject_rate_threshold:.0%})"
         )
-    _refresh(manifest.now)
+    _refresh(manifest.now, threshold)
 
 
-def _refresh(as_of: dt.datetime | None) -> None:
+def _refresh(as_of: dt.datetime | None, reject_rate_threshold: float | None = None) -> None:
+    # Dagster and the dbt manifest load here, not when any other command starts
+    from cli.nightly import new_log_path, run_nightly_refresh
+    from cli.refresh_summary import print_refresh_summary, relative_path
+
     settings = get_settings()
-    started_at = dt.datetime.now(dt.UTC)
     clock = time.monotonic()
     dsn = prepare(settings)
-    with console.status("running the nightly refresh (Dagster job nightly_refresh_job)"):
-        run = run_nightly_refresh(settings, dsn, as_of=as_of)
-    print_refresh_summary(console, dsn, settings, started_at, time.monotonic() - clock, run)
+    log_path = new_log_path(settings)
+    console.print(
+        "running the nightly refresh (Dagster job nightly_refresh_job); its output goes to",
+        relative_path(log_path, settings),
+    )
+    run = run_nightly_refresh(
+        settings, log_path, as_of=as_of, reject_rate_threshold=reject_rate_threshold
+    )
+    print_refresh_summary(console, dsn, settings, time.monotonic() - clock, run)
     from analytics.report.build import build_report  # a failed run still gets its report
 
     report_path = settings.home / "reports" / "report.html"

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     schedule_timezone: str = "UTC"
     # by this time of day (in schedule_timezone) the nightly refresh must have rebuilt the marts
     marts_deadline: dt.time = dt.time(6, 0)
+    # FORGE_AUTOMATION=on: Dagster's schedule and sensors start running (production); off, the
+    # default, they start stopped, so opening the UI (`make dev`) never changes the data
+    automation: bool = False
     # where Dagster POSTs its alerts as JSON, besides its log; None: the log only
     alert_webhook_url: str | None = None
     # the DataForge API: bearer token, page size, per-request timeout, retries of a request

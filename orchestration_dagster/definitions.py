@@ -3,23 +3,23 @@
 import dagster as dg
 
 from orchestration_dagster.defs.alerts.resources import alert_resource
-from orchestration_dagster.defs.alerts.sensors import missed_freshness_sensor, run_failure_sensor
-from orchestration_dagster.defs.dbt.assets import dbt_assets_defs
-from orchestration_dagster.defs.dbt.checks import marts_freshness_checks, source_freshness_checks
-from orchestration_dagster.defs.dbt.resources import (
-    DbtVarsResource,
-    FreshnessResource,
-    dbt_resource,
+from orchestration_dagster.defs.alerts.sensors import (
+    marts_freshness_sensor,
+    missed_freshness_sensor,
+    run_failure_sensor,
 )
-from orchestration_dagster.defs.dbt.sensors import marts_freshness_sensor
+from orchestration_dagster.defs.dbt.assets import forge_dbt_assets
+from orchestration_dagster.defs.dbt.checks import source_freshness_checks
+from orchestration_dagster.defs.dbt.resources import DbtVarsResource, dbt_resource
 from orchestration_dagster.defs.ingest.assets import raw_assets
 from orchestration_dagster.defs.ingest.resources import warehouse_resource
 from orchestration_dagster.defs.ingest.sensors import landing_files_sensor
-from orchestration_dagster.defs.schedules import nightly_refresh_job, nightly_refresh_schedule
+from orchestration_dagster.defs.refresh.jobs import nightly_refresh_job
+from orchestration_dagster.defs.refresh.schedules import nightly_refresh_schedule
 
 defs = dg.Definitions(
-    assets=[*raw_assets, *dbt_assets_defs],
-    asset_checks=[source_freshness_checks, marts_freshness_checks],
+    assets=[*raw_assets, forge_dbt_assets],
+    asset_checks=[source_freshness_checks],
     jobs=[nightly_refresh_job],
     schedules=[nightly_refresh_schedule],
     sensors=[
@@ -32,11 +32,15 @@ defs = dg.Definitions(
         "warehouse": warehouse_resource,
         "dbt": dbt_resource,
         "dbt_vars": DbtVarsResource(),
-        "freshness": FreshnessResource(),
         "alerts": alert_resource,
     },
     # Two cores, and a run is a few ingest steps then dbt: steps run one after another in the
     # run's own process. Retries (transient database errors only, with backoff) are set on each
-    # asset and check (defs/retries.py), so runs started by sensors and by hand retry too.
+    # asset and check (lib/retries.py), so runs started by sensors and by hand retry too.
     executor=dg.in_process_executor,
 )
+
+
+def nightly_refresh() -> dg.JobDefinition:
+    """The nightly job, resolved: what `forge-warehouse refresh` runs with dg.reconstructable."""
+    return defs.resolve_job_def(nightly_refresh_job.name)

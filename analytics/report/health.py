@@ -122,7 +122,7 @@ def fetch_freshness(conn: psycopg.Connection[Any]) -> list[Freshness]:
 
 def read_dbt_summary(dbt_project_dir: Path) -> DbtSummary | None:
     """Counts by status and the nodes that did not pass, from the newest run_results.json."""
-    results = latest_dbt_results(dbt_project_dir, since=0)
+    results = latest_dbt_results(dbt_project_dir)
     if results is None:
         return None
     document = json.loads(results.path.read_text(encoding="utf-8"))

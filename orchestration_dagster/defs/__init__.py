@@ -1,3 +1,3 @@
-"""One folder per area (ingest, dbt, alerts); the nightly job and schedule (schedules.py), its
-timing and refresh tag (nightly.py) and the retry rule (retries.py) beside them.
-definitions.py composes them."""
+"""One folder per area: ingest (raw tables, landing sensor), dbt (models, tests, source freshness),
+refresh (the nightly job and schedule), alerts. definitions.py composes them; lib/ holds the pure
+helpers they share."""

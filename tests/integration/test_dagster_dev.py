@@ -1,4 +1,5 @@
-"""`make dev`: the Dagster UI starts on localhost with this code location, and stops entirely.
+"""`make dev`: the Dagster UI starts on localhost with this code location, its schedule and
+sensors stopped (looking never changes anything), and stops entirely.
 
 The test runs `make dev` on a free port (DAGSTER_PORT; 3000 may be held by another `dagster
 dev`) with its own DAGSTER_HOME, and SIGINT reset before exec: started in the background,
@@ -31,6 +32,12 @@ LOCATION_QUERY = """
 { workspaceOrError { __typename ... on Workspace { locationEntries {
     name loadStatus
     locationOrLoadError { __typename ... on PythonError { message } }
+} } } }
+"""
+AUTOMATION_QUERY = """
+{ repositoriesOrError { ... on RepositoryConnection { nodes {
+    sensors { name sensorState { status } }
+    schedules { name scheduleState { status } }
 } } } }
 """
 
@@ -74,9 +81,10 @@ def test_make_dev_serves_the_ui_with_this_code_location_and_stops(tmp_path: Path
     env = {
         **os.environ,
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-        # the landing sensor is on by default: let it look at an empty directory
+        # were a sensor on, it would look at an empty directory
         "FORGE_LANDING_DIR": str(tmp_path / "landing"),
     }
+    env.pop("FORGE_AUTOMATION", None)  # as a newcomer runs it: automation off
     log = (tmp_path / "dagster-dev.log").open("w")
     process = subprocess.Popen(
         ["make", "--no-print-directory", "dev", f"DAGSTER_HOME={home}", f"DAGSTER_PORT={port}"],
@@ -108,6 +116,11 @@ def test_make_dev_serves_the_ui_with_this_code_location_and_stops(tmp_path: Path
         assert location is not None, "the code location did not load in time"
         error = location["locationOrLoadError"]
         assert error["__typename"] == "RepositoryLocation", error.get("message")
+        body = json.dumps({"query": AUTOMATION_QUERY}).encode()
+        (repository,) = _get(f"{base}/graphql", body)["data"]["repositoriesOrError"]["nodes"]
+        states = {s["name"]: s["sensorState"]["status"] for s in repository["sensors"]}
+        states |= {s["name"]: s["scheduleState"]["status"] for s in repository["schedules"]}
+        assert len(states) == 5 and set(states.values()) == {"STOPPED"}, states
     finally:
         os.killpg(process.pid, signal.SIGINT)
         try:

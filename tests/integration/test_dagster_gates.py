@@ -15,8 +15,9 @@ project and fed by the real raw asset of user_feedback:
 3. The row is fixed and the run is re-executed from failure: the failed dbt step runs again,
    but builds only the staging model whose test failed and the mart, not the other staging
    model it had built (the UI's "From asset failure" would pick the same two).
-4. A backfill of two past days of the daily event model is one run that rebuilds exactly
-   those days (the model's first build: the lookback path is dbt's, tested with dbt).
+4. A run for two past days of the event model (its config's reprocess_from/reprocess_to, as
+   the launchpad sets them) rebuilds exactly those days, in that one run (the model's first
+   build: the lookback path is dbt's, tested with dbt).
 
 The real project's nightly is tests/integration/test_nightly_refresh_job.py.
 """
@@ -36,15 +37,16 @@ import dagster as dg
 import orjson
 import psycopg
 import pytest
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt import DbtProject
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from core.db import dbt_env
 from core.migrations import migrate
 from core.settings import PROJECT_DIR
-from orchestration_dagster.defs.alerts.resources import BLOCKING_CHECK_FAILED, AlertResource
-from orchestration_dagster.defs.nightly import REFRESH_TAG
+from orchestration_dagster.defs.alerts.resources import AlertResource
+from orchestration_dagster.lib.alerts import BLOCKING_CHECK_FAILED
+from orchestration_dagster.lib.names import REFRESH_TAG
 from tests.factories import record
 
 pytestmark = pytest.mark.integration
@@ -57,6 +59,7 @@ RAW = dg.AssetKey(["raw", "dataforge", "user_feedback"])
 GATE = "accepted_values_stg_feedback_overall_satisfaction__False__1__2__3__4__5"
 WARNING = "accepted_values_stg_feedback_feedback_source__modal__dashboard__email"
 DBT = str(Path(sys.executable).with_name("dbt"))
+AS_OF = "2025-04-01T00:00:00Z"
 
 PROJECT_FILES = {
     "dbt_project.yml": """
@@ -168,8 +171,20 @@ def project(tmp_path_factory: pytest.TempPathFactory, dsn: str) -> DbtProject:
     macro = real / "macros" / "schemas" / "generate_schema_name.sql"
     (root / "macros" / "generate_schema_name.sql").parent.mkdir(parents=True, exist_ok=True)
     (root / "macros" / "generate_schema_name.sql").write_text(macro.read_text())
+    # parsed as the runs will run it (profile and vars), so their dbt parses only what changed
+    variables = json.dumps({"as_of": AS_OF})
     subprocess.run(
-        [DBT, "parse", "--quiet", "--project-dir", str(root), "--profiles-dir", str(root)],
+        [
+            DBT,
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(root),
+            "--profiles-dir",
+            str(root),
+            "--vars",
+            variables,
+        ],
         env={**os.environ, **dbt_env(dsn)},
         check=True,
         timeout=300,
@@ -187,17 +202,17 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def defs(project: DbtProject, dsn: str, landing: Path) -> dg.Definitions:
     from orchestration_dagster.defs.dbt.assets import build_dbt_assets
-    from orchestration_dagster.defs.dbt.resources import DbtVarsResource
+    from orchestration_dagster.defs.dbt.resources import DbtVarsResource, ForgeDbtCliResource
     from orchestration_dagster.defs.ingest.assets import raw_assets
     from orchestration_dagster.defs.ingest.resources import WarehouseResource
 
     dbt_defs = build_dbt_assets(json.loads(project.manifest_path.read_text()), project)
     raw = next(assets for assets in raw_assets if RAW in assets.keys)
     return dg.Definitions(
-        assets=[raw, *dbt_defs],
+        assets=[raw, dbt_defs],
         jobs=[
-            # as the schedule runs it, for a day; the daily event model has a run of its own
-            # (4.), to keep this module's dbt runs few
+            # as the schedule runs it; the event model has a run of its own (4.), to keep this
+            # module's dbt runs few
             dg.define_asset_job(
                 "nightly",
                 selection=dg.AssetSelection.all() - dg.AssetSelection.assets(DAYS),
@@ -206,8 +221,12 @@ def defs(project: DbtProject, dsn: str, landing: Path) -> dg.Definitions:
             dg.define_asset_job("days", selection=dg.AssetSelection.assets(DAYS)),
         ],
         resources={
-            "dbt": DbtCliResource(project_dir=project, dbt_executable=DBT),
-            "dbt_vars": DbtVarsResource(as_of="2025-04-01T00:00:00Z"),
+            "dbt": ForgeDbtCliResource(
+                project_dir=str(project.project_dir),
+                profiles_dir=str(project.profiles_dir),
+                dbt_executable=DBT,
+            ),
+            "dbt_vars": DbtVarsResource(as_of=AS_OF),
             "warehouse": WarehouseResource(dsn=dsn, landing_dir=str(landing)),
         },
         executor=dg.in_process_executor,
@@ -283,7 +302,7 @@ def nights(defs: dg.Definitions, dsn: str, landing: Path) -> dict[str, Any]:
     )
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(_FAIL_ONCE)
-    yesterday = _run(defs, instance, partition_key="2025-03-02")
+    yesterday = _run(defs, instance)
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("drop event trigger deadlock_once")
         conn.execute("drop trigger serialization_failure_once on raw.user_feedback")
@@ -306,7 +325,7 @@ def nights(defs: dg.Definitions, dsn: str, landing: Path) -> dict[str, Any]:
             """,
             (record("project_outcomes")["id"],),
         )
-    tonight = _run(defs, instance, partition_key="2025-03-03")
+    tonight = _run(defs, instance)
     rows_tonight = _mart_rows(dsn)
 
     with psycopg.connect(dsn, autocommit=True) as conn:
@@ -320,7 +339,6 @@ def nights(defs: dg.Definitions, dsn: str, landing: Path) -> dict[str, Any]:
     rerun = _run(
         defs,
         instance,
-        partition_key="2025-03-03",
         asset_selection=[STAGING, SOURCES, MART],
         tags={
             "dagster/is_resume_retry": "true",
@@ -329,14 +347,9 @@ def nights(defs: dg.Definitions, dsn: str, landing: Path) -> dict[str, Any]:
         },
     )
 
+    days = {"reprocess_from": "2025-03-01", "reprocess_to": "2025-03-03"}
     backfill = _run(
-        defs,
-        instance,
-        job="days",
-        tags={
-            "dagster/asset_partition_range_start": "2025-03-01",
-            "dagster/asset_partition_range_end": "2025-03-02",
-        },
+        defs, instance, job="days", run_config={"ops": {"forge_dbt_assets": {"config": days}}}
     )
     with psycopg.connect(dsn) as conn:
         days = conn.execute(
@@ -487,26 +500,19 @@ def test_re_execution_from_failure_runs_only_what_failed_and_what_is_downstream(
     assert GATE in passed
 
 
-# --- 4. a backfill of past days: one run, exactly those days ---------------------------------
+# --- 4. a run for past days: one run, exactly those days ------------------------------------
 
 
-def test_a_backfill_of_a_date_range_is_one_run_that_rebuilds_those_days(
+def test_a_run_for_a_date_range_rebuilds_exactly_those_days_in_that_one_run(
     nights: dict[str, Any], defs: dg.Definitions
 ) -> None:
-    from orchestration_dagster.defs.dbt.assets import EVENT_DAYS
-
     backfill: dg.ExecuteInProcessResult = nights["backfill"]
-    days = defs.resolve_assets_def(DAYS)
 
-    assert days.partitions_def == EVENT_DAYS
-    assert days.backfill_policy == dg.BackfillPolicy.single_run()
+    assert defs.resolve_assets_def(DAYS).partitions_def is None, "days are a run's config"
     assert backfill.success
-    partitions = sorted(
-        e.partition or ""
-        for e in backfill.get_asset_materialization_events()
-        if e.asset_key == DAYS
-    )
-    assert partitions == ["2025-03-01", "2025-03-02"], "both days, in this one run"
+    assert _materialized(backfill) == [DAYS], "the event model, once, in this one run"
+    logs = nights["instance"].all_logs(backfill.run_id)
+    assert any("rebuilding days 2025-03-01 to 2025-03-03" in e.user_message for e in logs)
     assert nights["days"] == [
         ("2025-03-01", 1, "2025-03-01", "2025-03-03"),
         ("2025-03-02", 1, "2025-03-01", "2025-03-03"),

@@ -1,16 +1,16 @@
 """The nightly job against a real Postgres: raw loads, then `dbt build` with checks.
 
-Run through `forge-warehouse refresh`, the command `make demo` runs: a child `dagster job
-execute` for the day before --as-of, in a new DAGSTER_HOME whose run storage the tests read
-afterwards. Then the raw assets run again over the same files, which must load nothing new.
+Run through `forge-warehouse refresh`, the command `make demo` runs, in this process: the job
+runs in process too (dg.execute_job), in a new DAGSTER_HOME whose run storage the tests read
+afterwards. Then the raw assets run again over the same files, which must load nothing new, and
+a refresh whose reject-rate gate fails exits 1 naming the check.
 """
 
 from __future__ import annotations
 
 import gzip
-import os
-import subprocess
-import sys
+import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,16 +19,17 @@ import dagster as dg
 import orjson
 import psycopg
 import pytest
+from click.testing import Result
 from psycopg import sql
+from typer.testing import CliRunner
 
-from core.settings import PROJECT_DIR
+from cli.app import app
+from core.dbt_results import dbt_results_of_run
+from core.settings import PROJECT_DIR, get_settings
 from ingest.contract.entities import ENTITIES
-from orchestration_dagster.defs.dbt.resources import (
-    manifest_is_current,
-    prepare_manifest,
-)
-from orchestration_dagster.defs.ingest.assets import raw_asset_key, raw_assets
+from orchestration_dagster.defs.ingest.assets import raw_assets
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
+from orchestration_dagster.lib.names import REFRESH_TAG, raw_asset_key
 from tests.factories import record
 
 pytestmark = pytest.mark.integration
@@ -140,9 +141,6 @@ def _count(dsn: str, table: str) -> int:
 
 @pytest.fixture(scope="module")
 def defs() -> dg.Definitions:
-    """The code location, its dbt manifest re-parsed first when a dbt file changed."""
-    if not manifest_is_current():
-        prepare_manifest()
     from orchestration_dagster.definitions import defs
 
     return defs
@@ -152,7 +150,7 @@ def defs() -> dg.Definitions:
 class Nightly:
     """`forge-warehouse refresh` over fresh landing files, and the run it left in Dagster."""
 
-    refresh: subprocess.CompletedProcess[str]
+    refresh: Result
     home: Path
     landing: Path
     run: dg.DagsterRun
@@ -160,32 +158,46 @@ class Nightly:
     evaluations: list[dg.AssetCheckEvaluation]
 
 
+def _refresh(env: dict[str, str], *args: str) -> Result:
+    """`forge-warehouse refresh ARGS` in this process, with `env` as its environment's changes
+    (settings are read again for it, and again after it); logging is left as it was."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        get_settings.cache_clear()
+        try:
+            return CliRunner().invoke(app, ["refresh", *args])
+        finally:
+            root.handlers, root.level = handlers, level
+            get_settings.cache_clear()
+    get_settings.cache_clear()
+
+
+def _env(home: Path, dsn: str, **more: str) -> dict[str, str]:
+    return {
+        "WAREHOUSE_DSN": dsn,
+        "FORGE_HOME": str(home),
+        "FORGE_LANDING_DIR": str(home / "landing"),
+        "DAGSTER_HOME": str(home / "dagster"),
+        **more,
+    }
+
+
 @pytest.fixture(scope="module")
 def nightly(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Nightly:
-    """The nightly job through the CLI, from an empty warehouse."""
+    """The nightly job through the CLI, in this process, from an empty warehouse."""
     tables = [sql.Identifier("raw", name) for name in ENTITIES]
     tables += [sql.Identifier("audit", "loads"), sql.Identifier("audit", "rejects")]
     with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
         conn.execute(sql.SQL("truncate {}").format(sql.SQL(", ").join(tables)))
     home = tmp_path_factory.mktemp("nightly")
-    landing = home / "landing"
-    _write_landing(landing)
-    refresh = subprocess.run(
-        [sys.executable, "-m", "cli", "refresh", "--as-of", "2025-04-01T00:00:00+00:00"],
-        capture_output=True,
-        text=True,
-        env={
-            **os.environ,
-            "WAREHOUSE_DSN": warehouse_dsn,
-            "FORGE_HOME": str(home),
-            "FORGE_LANDING_DIR": str(landing),
-            "DAGSTER_HOME": str(home / "dagster"),
-            # see _warehouse: a third of user_feedback is bad on purpose
-            "FORGE_REJECT_RATE_THRESHOLD": "0.5",
-        },
-        check=False,
-    )
-    assert refresh.returncode == 0, refresh.stdout[-3000:] + refresh.stderr[-2000:]
+    _write_landing(home / "landing")
+    # see _warehouse: a third of user_feedback is bad on purpose
+    env = _env(home, warehouse_dsn, FORGE_REJECT_RATE_THRESHOLD="0.5")
+    refresh = _refresh(env, "--as-of", "2025-04-01T00:00:00+00:00")
+    assert refresh.exit_code == 0, refresh.output[-3000:] + repr(refresh.exception)
     with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
         (run,) = instance.get_runs()
         materializations = [
@@ -202,17 +214,20 @@ def nightly(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Nig
             )
             if entry.dagster_event is not None
         ]
-    return Nightly(refresh, home, landing, run, materializations, evaluations)
+    return Nightly(refresh, home, home / "landing", run, materializations, evaluations)
 
 
 def test_nightly_refresh_job_loads_raw_builds_marts_and_evaluates_dbt_checks(
     defs: dg.Definitions, nightly: Nightly, warehouse_dsn: str
 ) -> None:
-    assert "nightly refresh succeeded" in nightly.refresh.stdout
+    assert "nightly refresh succeeded" in nightly.refresh.output
     assert nightly.run.job_name == "nightly_refresh_job"
     assert nightly.run.status == dg.DagsterRunStatus.SUCCESS
-    # for the day before --as-of, given as the partition tag
-    assert nightly.run.tags["dagster/partition"] == "2025-03-31"
+    assert nightly.run.tags[REFRESH_TAG] == "nightly", "the job's own tags, as the schedule's"
+    assert nightly.run.tags["forge/trigger"] == "forge-warehouse refresh"
+    # --as-of is the marts' reference time, in the run's configuration
+    as_of = nightly.run.run_config["resources"]["dbt_vars"]["config"]["as_of"]
+    assert as_of == "2025-04-01T00:00:00+00:00"
     # a new DAGSTER_HOME starts from the project's instance configuration
     assert (nightly.home / "dagster" / "dagster.yaml").read_text() == DAGSTER_YAML.read_text()
 
@@ -239,13 +254,42 @@ def test_nightly_refresh_job_loads_raw_builds_marts_and_evaluates_dbt_checks(
     job_checks = defs.resolve_job_def("nightly_refresh_job").asset_layer.asset_graph
     assert {evaluation.asset_check_key for evaluation in evaluations} == set(
         job_checks.asset_check_keys
-    ), "every dbt test, reject-rate and source freshness check ran"
+    ), "every dbt test (reconciliations included), reject-rate and source freshness check ran"
     failed = [
         evaluation.asset_check_key.to_user_string()
         for evaluation in evaluations
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
     ]
     assert failed == []
+
+
+def test_the_summary_counts_this_runs_loads_and_dbt_nodes_each_for_what_they_are(
+    nightly: Nightly,
+) -> None:
+    """Read from the run's events and the dbt results under target/runs/<run id>/, not a log."""
+    output = nightly.refresh.output
+    results = dbt_results_of_run(PROJECT_DIR / "dbt_project", nightly.run.run_id)
+
+    assert results is not None and results.succeeded
+    assert results.summary_line() in output.replace("\n", " ")
+    assert "6 exposures" in output and "no-op" not in output
+    assert re.search(r"user_feedback\s+│\s+2\s+│\s+1\s+│\s+2\s+│\s+1\s+│", output), output
+    assert "1 rejected: line is not valid JSON" in output
+
+
+def test_the_refresh_prints_a_summary_and_keeps_the_runs_output_in_its_log(
+    nightly: Nightly,
+) -> None:
+    output = nightly.refresh.output
+    (log,) = (nightly.home / "logs").glob("refresh-*.log")
+    text = log.read_text()
+
+    assert "START" not in output and "ASSET_MATERIALIZATION" not in output, (
+        "no dbt or Dagster lines"
+    )
+    assert "superseded" not in (output + text).lower()
+    assert "feedback.jsonl: 3 lines read, 2 loaded, 1 rejected" in text
+    assert "ASSET_CHECK_EVALUATION" in text, "Dagster's event lines, for a person to read"
 
 
 def test_a_rerun_over_the_same_files_loads_nothing_new(
@@ -295,3 +339,20 @@ def test_raw_asset_fails_on_a_bad_file_after_loading_the_entitys_other_files(
     assert failure.step_failure_data.user_failure_data is not None
     assert "b.jsonl.gz" in (failure.step_failure_data.user_failure_data.description or "")
     assert _count(clean_warehouse, "raw.user_feedback") == 2
+
+
+def test_a_refresh_whose_gate_fails_exits_1_naming_the_failed_check(
+    clean_warehouse: str, tmp_path: Path
+) -> None:
+    _write_jsonl(
+        tmp_path / "landing" / "user_feedback" / "mostly_bad.jsonl",
+        [record("user_feedback"), b"{not json", b"[1, 2]"],
+    )
+
+    result = _refresh(_env(tmp_path, clean_warehouse))  # the default 5% gate
+
+    assert result.exit_code == 1, result.output
+    assert "nightly refresh FAILED" in result.output
+    failed = [line for line in result.output.splitlines() if "failed:" in line]
+    assert failed and "raw/dataforge/user_feedback" in failed[0], result.output
+    assert "rejected more than 5.0%" in result.output

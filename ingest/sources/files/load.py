@@ -273,6 +273,22 @@ def _restart(span: ReadSpan) -> ReadSpan:
     return ReadSpan(span.offset, span.line, span.limit)
 
 
+def loaded_before(conn: psycopg.Connection[Any], file: LandingFile) -> str | None:
+    """The batch that already loaded this whole file (same name and content), or None; a file
+    that grew since it was loaded, or one the loader refuses, is not 'loaded before'."""
+    if file.refusal is not None:
+        return None
+    path = file.path.resolve()
+    digest = hashlib.sha256()
+    try:
+        with open_regular(path) as stream:
+            while block := stream.read(_BLOCK):
+                digest.update(block)
+    except (OSError, IngestError):
+        return None
+    return _loaded_before(conn, file.entity, path.name, digest.hexdigest())
+
+
 def _loaded_before(
     conn: psycopg.Connection[Any], entity: Entity, name: str, digest: str
 ) -> str | None:

@@ -1,45 +1,21 @@
-"""The dbt project, the dbt CLI resource that runs it, and how dbt gets its environment."""
+"""The dbt project, the dbt CLI resource that runs it, and the dbt vars a run shares."""
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Sequence
+from functools import cached_property
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
-from dagster_dbt.dbt_project import using_dagster_dev
+from packaging import version
 from pydantic import Field
 
-from core.db import dbt_env
 from core.settings import get_settings
-from orchestration_dagster.defs.nightly import parse_time_of_day
-
-# `dbt parse` renders the profile but never connects, so any connection values will do.
-_PARSE_DSN = "postgresql://dbt@localhost:5432/parse"
-_SOURCE_SUFFIXES = {".sql", ".yml", ".yaml", ".md", ".csv", ".py"}
-
-
-@contextmanager
-def environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Set environment variables for the duration of the block, then restore them.
-
-    DbtCliResource gives dbt a copy of os.environ and reads the profile in this process too,
-    so the variables profiles.yml reads must be in os.environ while it starts dbt.
-    """
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+from orchestration_dagster.lib.environment import environment, parse_environment
 
 
 def _dbt_executable() -> str:
@@ -48,9 +24,32 @@ def _dbt_executable() -> str:
     return str(beside) if beside.exists() else "dbt"
 
 
+class ForgeDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt CLI resource, without two costs it pays on every run (measured here)."""
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> Any:
+        # custom: the adapter only serves row counts and column metadata, which these assets
+        # never fetch, and starting it parses every macro again in this process (3-8 s a call)
+        return None
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        # custom: the dbt beside this Python is the dbt-core installed here; `dbt --version`
+        # would start a process for the same answer (3-9 s on these machines)
+        return version.parse(metadata.version("dbt-core"))
+
+
 _project_dir = get_settings().dbt_project_dir
 dbt_project = DbtProject(project_dir=_project_dir, profiles_dir=_project_dir)
-dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable())
+# `dagster dev` re-parses the project on each load; deployments parse at install (the Makefile).
+# The environment: profiles.yml reads its connection from variables `dbt parse` never uses.
+with environment(parse_environment()):
+    dbt_project.prepare_if_dev()
+dbt_resource = ForgeDbtCliResource(
+    project_dir=str(dbt_project.project_dir),
+    profiles_dir=str(dbt_project.profiles_dir),
+    dbt_executable=_dbt_executable(),
+)
 
 
 class DbtVarsResource(dg.ConfigurableResource["DbtVarsResource"]):
@@ -68,52 +67,7 @@ class DbtVarsResource(dg.ConfigurableResource["DbtVarsResource"]):
         configured = get_settings().as_of
         return self.as_of or (configured.isoformat() if configured else None)
 
-
-class FreshnessResource(dg.ConfigurableResource["FreshnessResource"]):
-    """By when the nightly refresh must have rebuilt the marts."""
-
-    marts_deadline: str | None = Field(
-        default=None,
-        description=(
-            "Time of day (HH:MM, in FORGE_SCHEDULE_TIMEZONE) by which the marts must have been "
-            "rebuilt; default: FORGE_MARTS_DEADLINE, else 06:00."
-        ),
-    )
-    timezone: str | None = Field(
-        default=None, description="Time zone of the deadline; default: FORGE_SCHEDULE_TIMEZONE."
-    )
-
-    def deadline(self) -> dt.time:
-        if self.marts_deadline:
-            return parse_time_of_day(self.marts_deadline)
-        return get_settings().marts_deadline
-
-    def zone(self) -> str:
-        return self.timezone or get_settings().schedule_timezone
-
-
-def prepare_manifest() -> None:
-    """Build target/manifest.json with `dbt parse`; it needs no database."""
-    with environment(dbt_env(_PARSE_DSN)):
-        dbt_resource.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
-
-
-def manifest_is_current() -> bool:
-    """True when target/manifest.json is newer than every source file of the dbt project."""
-    if not dbt_project.manifest_path.exists():
-        return False
-    built = dbt_project.manifest_path.stat().st_mtime
-    skipped = {dbt_project.target_path.parts[0], "logs", "dbt_packages"}
-    sources = (
-        path
-        for path in dbt_project.project_dir.rglob("*")
-        if path.suffix in _SOURCE_SUFFIXES
-        and skipped.isdisjoint(path.relative_to(dbt_project.project_dir).parts)
-    )
-    return all(path.stat().st_mtime <= built for path in sources)
-
-
-# Deployments parse at install time (the Makefile); `dagster dev` re-parses on a load that
-# follows a change to the dbt project.
-if using_dagster_dev() and not manifest_is_current():
-    prepare_manifest()
+    def variables(self) -> dict[str, str]:
+        """The dbt vars: `as_of` when one is set."""
+        as_of = self.resolved_as_of()
+        return {"as_of": as_of} if as_of else {}

@@ -14,19 +14,9 @@ from ingest.contract.validate import RecordValidator, TimeWindow
 from ingest.sources.files.load import FileOutcome, discover, load_file, load_landing
 from orchestration_dagster.defs.ingest.checks import reject_rate_result, reject_rate_spec
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
-from orchestration_dagster.defs.retries import TRANSIENT_RETRY_POLICY, transient_cause
-
-RAW_GROUP = "raw"
-
-
-def raw_asset_key(system: str, table: str) -> dg.AssetKey:
-    """The key of a raw table's asset; the dbt translator maps dbt sources to the same keys."""
-    return dg.AssetKey([RAW_GROUP, system, table])
-
-
-def raw_pool(entity_name: str) -> str:
-    """The concurrency pool of an entity's loads: one step at a time across all runs."""
-    return f"forge_raw_{entity_name}"
+from orchestration_dagster.lib.loads import failures, summarize
+from orchestration_dagster.lib.names import RAW_GROUP, raw_asset_key, raw_pool
+from orchestration_dagster.lib.retries import TRANSIENT_RETRY_POLICY, transient_cause
 
 
 class RawLoadConfig(dg.Config):
@@ -39,33 +29,6 @@ class RawLoadConfig(dg.Config):
             "empty: every file of the entity's folder not loaded before."
         ),
     )
-
-
-def summarize(outcomes: Sequence[FileOutcome]) -> dict[str, int]:
-    """The counts a person reads after a load, summed over the entity's files."""
-    batches = [outcome.batch for outcome in outcomes if outcome.batch is not None]
-    return {
-        "files_loaded": sum(batch.status == "succeeded" for batch in batches),
-        "files_failed": sum(batch.status != "succeeded" for batch in batches),
-        "files_already_loaded": sum(outcome.already_loaded_by is not None for outcome in outcomes),
-        "lines_read": sum(batch.lines_read for batch in batches),
-        "rows_loaded": sum(batch.rows_loaded for batch in batches),
-        "rows_rejected": sum(batch.rows_rejected for batch in batches),
-        "duplicates_skipped": sum(batch.duplicates_skipped for batch in batches),
-    }
-
-
-def failures(outcomes: Sequence[FileOutcome]) -> list[str]:
-    """One sentence per file whose batch failed, naming the file once."""
-    sentences = []
-    for outcome in outcomes:
-        batch = outcome.batch
-        if batch is None or batch.status == "succeeded":
-            continue
-        error = batch.error or "failed without a reason"
-        path = str(outcome.file.path)
-        sentences.append(error if path in error else f"{path}: {error}")
-    return sentences
 
 
 def _log_outcome(context: dg.AssetExecutionContext, outcome: FileOutcome) -> None:

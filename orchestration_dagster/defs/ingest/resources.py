@@ -9,7 +9,7 @@ from pydantic import Field, SecretStr
 
 from core.settings import Settings, get_settings
 from core.warehouse import prepare
-from orchestration_dagster.defs.retries import transient_cause
+from orchestration_dagster.lib.retries import transient_cause
 
 
 class WarehouseResource(dg.ConfigurableResource["WarehouseResource"]):

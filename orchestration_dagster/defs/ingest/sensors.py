@@ -2,104 +2,41 @@
 
 The cursor remembers every landing file by size and modification time, so a file triggers once;
 a file whose content changes (new size or time) is a new delivery and triggers again. A file
-still being written (modified in the last SETTLE_SECONDS) waits for the next evaluation. The run
-key is derived from the files, so even a lost cursor cannot start the same load twice, and the
-load itself skips any file whose name and content were loaded before.
+still being written (modified in the last 30 s) waits for the next evaluation. A file new to the
+cursor (a fresh cursor sees every file) that audit.loads shows loaded before, by name and
+content, is remembered without a run: the sensor never re-launches what was loaded.
 """
 
-import datetime as dt
-import hashlib
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
-from pathlib import Path
 
 import dagster as dg
+import psycopg
 
-from core.exceptions import LandingError
-from ingest.sources.files.load import LandingFile, discover
-from orchestration_dagster.defs.ingest.assets import raw_asset_key, raw_assets
+from core.db import connect
+from core.exceptions import ForgeError, LandingError
+from ingest.sources.files.load import discover, loaded_before
+from orchestration_dagster.defs.ingest.assets import raw_assets
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
-from orchestration_dagster.defs.nightly import REFRESH_TAG
-from orchestration_dagster.defs.schedules import refresh_selection
+from orchestration_dagster.lib.automation import sensor_status
+from orchestration_dagster.lib.landing import landing_run_request, scan_landing
 
-SETTLE_SECONDS = 30.0
 LANDING_SENSOR_INTERVAL_SECONDS = 60
 
 _RAW_OP_BY_KEY = {key: asset.op.name for asset in raw_assets for key in asset.keys}
 
 
-@dataclass(frozen=True)
-class LandingScan:
-    """What a look at the landing directory found, against what earlier looks had seen."""
-
-    new: list[LandingFile]
-    seen: dict[str, str]  # path -> fingerprint, of every settled file present now
-    unsettled: list[Path]
-
-
-def scan_landing(
-    files: Sequence[LandingFile],
-    seen: Mapping[str, str],
-    *,
-    now: float,
-    settle_seconds: float = SETTLE_SECONDS,
-) -> LandingScan:
-    """Files not seen before (or changed since), once they have been still for settle_seconds."""
-    new: list[LandingFile] = []
-    current: dict[str, str] = {}
-    unsettled: list[Path] = []
-    for file in files:
-        try:
-            stat = file.path.stat()
-        except FileNotFoundError:  # moved away between listing and looking
-            continue
-        if now - stat.st_mtime < settle_seconds:
-            unsettled.append(file.path)
-            continue
-        path = str(file.path.resolve())
-        current[path] = f"{stat.st_size}:{stat.st_mtime_ns}"
-        if seen.get(path) != current[path]:
-            new.append(file)
-    return LandingScan(new, current, unsettled)
-
-
-def landing_run_request(scan: LandingScan) -> dg.RunRequest:
-    """One run: the raw tables of the new files, each told to load only those files."""
-    files_by_key: dict[dg.AssetKey, list[str]] = {}
-    for file in scan.new:
-        key = raw_asset_key(file.entity.system, file.entity.name)
-        files_by_key.setdefault(key, []).append(str(file.path.resolve()))
-    identity = "\n".join(
-        sorted(f"{path}|{scan.seen[path]}" for paths in files_by_key.values() for path in paths)
-    )
-    return dg.RunRequest(
-        run_key=f"landing-{hashlib.sha256(identity.encode()).hexdigest()[:20]}",
-        run_config={
-            "ops": {
-                _RAW_OP_BY_KEY[key]: {"config": {"files": sorted(paths)}}
-                for key, paths in files_by_key.items()
-            }
-        },
-        tags={
-            REFRESH_TAG: "landing",
-            "forge/landing_files": str(len(scan.new)),
-            "forge/landing_entities": ", ".join(sorted(key.path[-1] for key in files_by_key)),
-        },
-        asset_selection=sorted(files_by_key, key=lambda key: key.to_user_string()),
-    )
-
-
 @dg.sensor(
     name="landing_files_sensor",
-    target=refresh_selection,
+    target=dg.AssetSelection.all(),
     minimum_interval_seconds=LANDING_SENSOR_INTERVAL_SECONDS,
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    default_status=sensor_status(),
     description=(
         "New files in the landing directory start a load of only those files and a build of "
-        "the models downstream of their raw tables; each file triggers once."
+        "the models downstream of their raw tables; each file triggers once, and never when "
+        "audit.loads shows it loaded before."
     ),
 )
 def landing_files_sensor(
@@ -113,27 +50,38 @@ def landing_files_sensor(
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     scan = scan_landing(files, seen, now=time.time())
     cursor = json.dumps(scan.seen, sort_keys=True)
+    waiting = f"; {len(scan.unsettled)} still being written" if scan.unsettled else ""
     if not scan.new:
-        waiting = f"; {len(scan.unsettled)} still being written" if scan.unsettled else ""
         return dg.SensorResult(
             skip_reason=dg.SkipReason(f"no new files in {landing}{waiting}"), cursor=cursor
         )
-    request = landing_run_request(scan)
-    assert context.repository_def is not None
-    selection = downstream_of(request.asset_selection or [], context.repository_def)
-    graph = context.repository_def.asset_graph
-    # dbt's assets, daily when the project has incremental models: the day the files arrived
-    partitioned = any(graph.get(key).partitions_def is not None for key in selection[0])
+    try:
+        with connect(warehouse.prepared_dsn()) as conn:
+            loaded = {file.path for file in scan.new if loaded_before(conn, file)}
+    except (ForgeError, psycopg.Error) as error:
+        # the cursor stays where it was: the files are looked at again next time
+        return dg.SkipReason(f"cannot check audit.loads for {len(scan.new)} new file(s): {error}")
+    new = [file for file in scan.new if file.path not in loaded]
+    if loaded:
+        context.log.info(f"{len(loaded)} file(s) loaded before (audit.loads), not loaded again")
+    if not new:
+        return dg.SensorResult(
+            skip_reason=dg.SkipReason(
+                f"every new file in {landing} was loaded before (audit.loads){waiting}"
+            ),
+            cursor=cursor,
+        )
     context.log.info(
-        f"{len(scan.new)} new file(s): "
-        + ", ".join(str(file.path.relative_to(landing)) for file in scan.new)
+        f"{len(new)} new file(s): " + ", ".join(str(f.path.relative_to(landing)) for f in new)
     )
+    request = landing_run_request(new, scan.seen, _RAW_OP_BY_KEY)
+    assert context.repository_def is not None
+    assets, checks = downstream_of(request.asset_selection or [], context.repository_def)
     return dg.SensorResult(
         run_requests=[
             request.with_replaced_attrs(
-                asset_selection=sorted(selection[0], key=lambda k: k.to_user_string()),
-                asset_check_keys=sorted(selection[1], key=lambda k: k.to_user_string()),
-                partition_key=dt.datetime.now(dt.UTC).date().isoformat() if partitioned else None,
+                asset_selection=sorted(assets, key=lambda key: key.to_user_string()),
+                asset_check_keys=sorted(checks, key=lambda key: key.to_user_string()),
             )
         ],
         cursor=cursor,
@@ -145,5 +93,5 @@ def downstream_of(
 ) -> tuple[AbstractSet[dg.AssetKey], AbstractSet[dg.AssetCheckKey]]:
     """The assets and checks a refresh of `keys` runs: the keys, all downstream, their checks."""
     graph = repository.asset_graph
-    selection = refresh_selection & dg.AssetSelection.assets(*keys).downstream()
+    selection = dg.AssetSelection.assets(*keys).downstream()
     return selection.resolve(graph), selection.resolve_checks(graph)

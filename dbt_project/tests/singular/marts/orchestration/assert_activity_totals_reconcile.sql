@@ -4,6 +4,10 @@
 -- rebuilt a day or a session from partial data; check fct_sessions' sessions_to_rebuild
 -- and fct_events_daily's day selection first.
 
+{# Dagster shows this test as a check on fct_events_daily (a test of several
+   models has no single asset of its own): dagster-dbt reads meta.dagster.ref. #}
+{{ config(meta={'dagster': {'ref': {'name': 'fct_events_daily'}}}) }}
+
 with
 
 events as (

@@ -37,9 +37,14 @@ def _layer(node: dict[str, Any]) -> str:
     return str(node["fqn"][1])
 
 
+_DEPENDS_ON = re.compile(r"^\s*--\s*depends_on:.*$", re.MULTILINE)
+
+
 def _without_comments(code: str) -> str:
-    """Comments removed, except the Jinja they hold (dbt renders `-- {{ ref('x') }}` too)."""
+    """Comments removed, except the Jinja they hold (dbt renders `-- {{ ref('x') }}` too); a
+    `-- depends_on:` comment declares a dependency without reading it, so it goes entirely."""
     code = _JINJA_COMMENT.sub("", code)
+    code = _DEPENDS_ON.sub("", code)
     return _SQL_COMMENT.sub(lambda match: " ".join(_JINJA_BLOCK.findall(match.group())), code)
 
 
@@ -144,7 +149,8 @@ def test_every_ref_and_source_sits_in_an_import_cte(manifest: dict[str, Any]) ->
             "ref('x') imported by both a and b",
         ),
         ("with a as (select 1)\nselect * from {{ ref('x') }}", "ref('x') outside any CTE"),
-        ("-- depends_on: {{ ref('x') }}\nwith a as (select 1)\nselect * from a", "outside"),
+        # dbt renders the Jinja of a comment, so a commented-out ref still reads the relation
+        ("-- was: {{ ref('x') }}\nwith a as (select 1)\nselect * from a", "outside"),
         (
             "with a as (select * from {{ ref('x') }} join {{ source('s', 't') }} on true)\n"
             "select * from a",
@@ -158,6 +164,11 @@ def test_every_ref_and_source_sits_in_an_import_cte(manifest: dict[str, Any]) ->
 )
 def test_the_import_cte_check_catches_each_kind_of_stray_ref(code: str, problem: str) -> None:
     assert any(problem in found for found in import_cte_problems(code)), import_cte_problems(code)
+
+
+def test_a_depends_on_comment_declares_without_reading() -> None:
+    code = "-- depends_on: {{ ref('x') }}\nwith a as (select 1)\nselect * from a"
+    assert import_cte_problems(code) == []
 
 
 def test_the_import_cte_check_accepts_the_house_shape() -> None:

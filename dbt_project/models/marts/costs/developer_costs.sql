@@ -29,7 +29,7 @@ final as (
         finished_session_count::bigint as finished_session_count,
         costed_session_count::bigint as costed_session_count,
         costed_successful_session_count::bigint as costed_successful_session_count,
-        cost_usd::double precision as cost_usd,
+        cost_usd::numeric(20, 9) as cost_usd,
         (cost_usd / nullif(costed_session_count, 0))::double precision as cost_per_session_usd,
         (
             cost_usd / nullif(costed_successful_session_count, 0)

@@ -1,4 +1,6 @@
 {#
+    Money is numeric, exact: prices have 6 decimals, so a cost per token count has 9, and
+    sums do not depend on the order rows are added in (a rebuild gives the same cents).
     A phase execution is priced at the price of its model valid on its phase_date. Tokens
     that cannot be priced (no price for the model on that date, no model named, or only a
     total without the prompt/completion split) are counted in unpriced_tokens and their
@@ -32,8 +34,8 @@ phase_executions_with_prices as (
         phase_executions.total_tokens,
         phase_executions.is_successful,
         prices.valid_from as price_valid_from,
-        prices.prompt_usd_per_1k_tokens::double precision as prompt_usd_per_1k_tokens,
-        prices.completion_usd_per_1k_tokens::double precision as completion_usd_per_1k_tokens,
+        prices.prompt_usd_per_1k_tokens,
+        prices.completion_usd_per_1k_tokens,
         case
             when
                 phase_executions.total_tokens is null
@@ -102,23 +104,25 @@ final as (
         case
             when phase_executions_with_prices.pricing_status = 'priced'
                 then
-                    phase_executions_with_prices.prompt_tokens / 1000.0
-                    * phase_executions_with_prices.prompt_usd_per_1k_tokens
-        end::double precision as prompt_cost_usd,
+                    phase_executions_with_prices.prompt_tokens
+                    * phase_executions_with_prices.prompt_usd_per_1k_tokens / 1000
+        end::numeric(20, 9) as prompt_cost_usd,
         case
             when phase_executions_with_prices.pricing_status = 'priced'
                 then
-                    phase_executions_with_prices.completion_tokens / 1000.0
-                    * phase_executions_with_prices.completion_usd_per_1k_tokens
-        end::double precision as completion_cost_usd,
+                    phase_executions_with_prices.completion_tokens
+                    * phase_executions_with_prices.completion_usd_per_1k_tokens / 1000
+        end::numeric(20, 9) as completion_cost_usd,
         case
             when phase_executions_with_prices.pricing_status = 'priced'
                 then
-                    phase_executions_with_prices.prompt_tokens / 1000.0
-                    * phase_executions_with_prices.prompt_usd_per_1k_tokens
-                    + phase_executions_with_prices.completion_tokens / 1000.0
-                    * phase_executions_with_prices.completion_usd_per_1k_tokens
-        end::double precision as cost_usd,
+                    (
+                        phase_executions_with_prices.prompt_tokens
+                        * phase_executions_with_prices.prompt_usd_per_1k_tokens
+                        + phase_executions_with_prices.completion_tokens
+                        * phase_executions_with_prices.completion_usd_per_1k_tokens
+                    ) / 1000
+        end::numeric(20, 9) as cost_usd,
         case
             when phase_executions_with_prices.pricing_status in ('priced', 'no_tokens') then 0
             else

@@ -71,11 +71,11 @@ final as (
             when priced_phase_execution_count = phase_execution_count then 'complete'
             else 'partial'
         end as cost_status,
-        priced_cost_usd::double precision as priced_cost_usd,
+        priced_cost_usd::numeric(20, 9) as priced_cost_usd,
         case
             when phase_execution_count > 0 and priced_phase_execution_count = phase_execution_count
                 then priced_cost_usd
-        end::double precision as cost_usd
+        end::numeric(20, 9) as cost_usd
     from sessions_with_costs
 )
 

@@ -31,7 +31,7 @@ final as (
         successful_use_count::bigint as successful_use_count,
         costed_use_count::bigint as costed_use_count,
         costed_successful_use_count::bigint as costed_successful_use_count,
-        cost_usd::double precision as cost_usd,
+        cost_usd::numeric(20, 9) as cost_usd,
         (cost_usd / nullif(costed_use_count, 0))::double precision as cost_per_use_usd,
         (
             cost_usd / nullif(costed_successful_use_count, 0)

@@ -432,6 +432,9 @@ metric_rows as (
 
 final as (
     select
+        -- the row's key: the grain, nulls included (row text tells a null from '')
+        md5(row(metric, grain, dimension, dimension_value, period_start)::text)
+            as metric_value_id,
         metric,
         grain,
         period_start,

@@ -46,6 +46,7 @@ EXAMPLE_QUERIES = {
     "deployment_correlations": "what_goes_with_deployment",
     "pattern_recommendations": "recommended_pattern_per_language_combination",
     "pattern_popularity_weekly": "pattern_share_by_week",
+    "feedback_training_set": "satisfaction_by_build_before_feedback",
 }
 
 

@@ -66,6 +66,7 @@ EXPECTED_ASSET_KEYS = [
     "marts/fct_sessions",
     "marts/fct_template_uses",
     "marts/feature_complexity_analysis",
+    "marts/feedback_training_set",
     "marts/language_combination_outcomes",
     "marts/metric_values",
     "marts/metrics_daily",

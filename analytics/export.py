@@ -33,7 +33,9 @@ from core.exceptions import ForgeError
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BATCH_ROWS = 50_000
+# Measured on 6 columns: peak RSS 143 MB at 10k rows a batch whether the table has 200k or 1M
+# rows (99 MB for a tiny table), 235 MB at 50k, 663 MB at 250k; 10k costs ~25% in speed.
+DEFAULT_BATCH_ROWS = 10_000
 SCHEMA = "marts"
 
 # Postgres type name -> Arrow type, for the scalar types the marts use.

@@ -17,7 +17,7 @@ def test_dbt_models_are_grouped_by_their_folder(defs: dg.Definitions) -> None:
         if key.path[0] != "raw"
     }
 
-    assert groups == {"staging", "intermediate", "marts", "snapshots"}
+    assert groups == {"staging", "intermediate", "marts", "snapshots", "seeds"}
 
 
 def test_every_dbt_test_is_a_check_blocking_exactly_when_its_severity_is_error(

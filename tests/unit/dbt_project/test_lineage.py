@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
-# layer -> the layers it may read (itself included)
+# layer -> the layers it may read (itself included); seeds are reference tables analysts edit
+# (prices), read where they are needed like a small source
 ALLOWED_PARENTS: dict[str, set[str]] = {
-    "staging": {"source", "staging"},
-    "intermediate": {"staging", "intermediate"},
+    "staging": {"source", "seeds", "staging"},
+    "intermediate": {"seeds", "staging", "intermediate"},
     "snapshots": {"staging", "intermediate"},
-    "marts": {"staging", "intermediate", "snapshots", "marts"},
+    "marts": {"seeds", "staging", "intermediate", "snapshots", "marts"},
 }
 
 _JINJA_COMMENT = re.compile(r"{#.*?#}", re.DOTALL)
@@ -34,6 +35,8 @@ def _layer(node: dict[str, Any]) -> str:
         return "source"
     if node["resource_type"] == "snapshot":
         return "snapshots"
+    if node["resource_type"] == "seed":
+        return "seeds"
     return str(node["fqn"][1])
 
 

@@ -130,7 +130,7 @@ def test_a_batch_over_the_reject_rate_fails_its_check_and_alerts_once(
     alert = received[0]
     assert alert["kind"] == BLOCKING_CHECK_FAILED
     assert alert["asset"] == "raw/dataforge/user_feedback"
-    assert "feedback.jsonl (2 of 4 lines, 50.0%)" in alert["reason"]
+    assert "feedback.jsonl (2 of 4 new lines, 50.0%)" in alert["reason"], alert["reason"]
     assert "://" not in alert["summary"]
 
 

@@ -120,16 +120,18 @@ def test_replaying_the_rejects_of_a_held_batch_releases_it_when_they_now_pass(
     assert released_by == "replay" and "2 now loaded, 0 still rejected" in reason
 
 
-def test_transformer_and_analyst_read_the_held_and_released_views(warehouse: str) -> None:
-    with psycopg.connect(warehouse) as conn:
-        for role in ("forge_transformer", "forge_analyst"):
-            conn.execute(f"set role {role}")
-            conn.execute("select batch_id, entity, held_at, reject_rate from audit.held_batches")
-            conn.execute(
-                "select batch_id, entity, held_at, released_at, released_by, release_reason "
-                "from audit.released_batches"
-            )
-            conn.execute("reset role")
+def test_dbt_reads_the_held_and_released_views_and_analysts_do_not(warehouse: str) -> None:
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute("set role forge_transformer")
+        conn.execute("select batch_id, entity, held_at, reject_rate from audit.held_batches")
+        conn.execute(
+            "select batch_id, entity, held_at, released_at, released_by, release_reason "
+            "from audit.released_batches"
+        )
+        conn.execute("reset role")
+        conn.execute("set role forge_analyst")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select count(*) from audit.held_batches")
 
 
 def test_the_dagster_check_fails_for_a_new_hold_then_warns_on_every_run_until_released(

@@ -58,7 +58,8 @@ grains as (
     ) as grain_list (grain)
 ),
 
--- One copy of each row per grain, dated with the start of its period. The pattern comes
+-- One copy of each row per grain, dated with the start of its period (a row without a
+-- plausible date, whose *_date staging left null, is in no period). The pattern comes
 -- from dim_patterns, as MetricFlow's pattern__pattern_id joins it.
 feedback_dated as (
     select
@@ -72,6 +73,7 @@ feedback_dated as (
     cross join grains
     left join patterns
         on feedback.pattern_id = patterns.pattern_id
+    where feedback.submitted_date is not null
 ),
 
 builds_dated as (
@@ -84,6 +86,7 @@ builds_dated as (
     cross join grains
     left join patterns
         on builds.pattern_id = patterns.pattern_id
+    where builds.built_date is not null
 ),
 
 sessions_dated as (
@@ -93,6 +96,7 @@ sessions_dated as (
         sessions.is_successful
     from sessions
     cross join grains
+    where sessions.created_date is not null
 ),
 
 phase_executions_dated as (
@@ -105,6 +109,7 @@ phase_executions_dated as (
         phase_executions.duration_seconds
     from phase_executions
     cross join grains
+    where phase_executions.phase_date is not null
 ),
 
 phase_costs_dated as (
@@ -118,6 +123,7 @@ phase_costs_dated as (
         phase_costs.unpriced_tokens
     from phase_costs
     cross join grains
+    where phase_costs.phase_date is not null
 ),
 
 session_costs_dated as (
@@ -129,6 +135,7 @@ session_costs_dated as (
         session_costs.cost_usd
     from session_costs
     cross join grains
+    where session_costs.created_date is not null
 ),
 
 events_dated as (
@@ -140,6 +147,7 @@ events_dated as (
         events_daily.error_event_count
     from events_daily
     cross join grains
+    where events_daily.event_date is not null
 ),
 
 template_uses_dated as (
@@ -153,6 +161,7 @@ template_uses_dated as (
         template_uses.cost_usd
     from template_uses
     cross join grains
+    where template_uses.created_date is not null
 ),
 
 feedback_periods as (

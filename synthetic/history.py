@@ -107,7 +107,9 @@ def _table_day(rng: random.Random, table: _Table, day: dt.date, level: float) ->
     new_lines = rows + _poisson(rng, rows * table.reject_rate)
     rejected = new_lines - rows
     yield Measure(subject, "rows", day, float(rows), rows)
-    yield Measure(subject, "reject_rate", day, rejected / new_lines if new_lines else None, new_lines)
+    yield Measure(
+        subject, "reject_rate", day, rejected / new_lines if new_lines else None, new_lines
+    )
     lateness = table.lateness_hours * math.exp(rng.gauss(0, 0.08))
     yield Measure(subject, "lateness_p50_hours", day, lateness, rows)
     for column, null_share, distinct_per_row in table.key_columns:
@@ -132,7 +134,9 @@ def _metrics_day(rng: random.Random, day: dt.date, level: float) -> Iterator[Mea
     mean = 4.1 + rng.gauss(0, 0.9 / math.sqrt(feedback)) if feedback else None
     yield Measure("metric.satisfaction", "value", day, mean, feedback)
     events = _poisson(rng, 9000 * level)
-    yield Measure("metric.event_error_rate", "value", day, _binomial_share(rng, events, 0.03), events)
+    yield Measure(
+        "metric.event_error_rate", "value", day, _binomial_share(rng, events, 0.03), events
+    )
     tokens = float(_poisson(rng, 2200 * level) * 1800 * math.exp(rng.gauss(0, 0.05)))
     yield Measure("metric.tokens", "value", day, tokens, round(2200 * level))
     yield Measure(

@@ -17,6 +17,7 @@ from analytics.metrics import Metric
 from analytics.periods import Period
 from analytics.queries import query
 from analytics.report.health import Health, fetch_health
+from analytics.report.watch import WatchData, fetch_watch
 from analytics.trends import MetricTrend, fetch_metric_trend
 from core.db import first_line
 
@@ -70,6 +71,7 @@ class ReportData:
     templates: list[TemplateRow]
     health: Health
     missing: list[str] = field(default_factory=list)
+    watch: WatchData = field(default_factory=WatchData)
 
 
 def fetch_report_data(
@@ -98,6 +100,7 @@ def fetch_report_data(
         templates=[TemplateRow(**row) for row in templates],
         health=fetch_health(conn, dbt_project_dir),
         missing=sorted(set(missing)),
+        watch=fetch_watch(conn),
     )
 
 

@@ -131,8 +131,9 @@ steps as (
     select
         run_id,
         stage_name,
-        min(started_at) as started_at,
-        max(finished_at) as finished_at
+        extract(
+            epoch from max(finished_at) - min(started_at)
+        )::double precision as seconds
     from watch.run_steps
     group by 1, 2
 ),
@@ -140,18 +141,10 @@ steps as (
 stages as (
     select
         run_id,
-        sum(extract(epoch from finished_at - started_at)) filter (
-            where stage_name = 'ingest'
-        ) as ingest_seconds,
-        sum(extract(epoch from finished_at - started_at)) filter (
-            where stage_name = 'dbt'
-        ) as dbt_seconds,
-        sum(extract(epoch from finished_at - started_at)) filter (
-            where stage_name = 'checks'
-        ) as checks_seconds,
-        sum(extract(epoch from finished_at - started_at)) filter (
-            where stage_name = 'watch'
-        ) as watch_seconds
+        sum(seconds) filter (where stage_name = 'ingest') as ingest_seconds,
+        sum(seconds) filter (where stage_name = 'dbt') as dbt_seconds,
+        sum(seconds) filter (where stage_name = 'checks') as checks_seconds,
+        sum(seconds) filter (where stage_name = 'watch') as watch_seconds
     from steps
     group by 1
 ),
@@ -190,7 +183,9 @@ final as (
         runs.finished_at,
         runs.status,
         runs.failure_reasons,
-        extract(epoch from runs.finished_at - runs.started_at) as duration_seconds,
+        extract(
+            epoch from runs.finished_at - runs.started_at
+        )::double precision as duration_seconds,
         stages.ingest_seconds,
         stages.dbt_seconds,
         stages.checks_seconds,

@@ -7,13 +7,13 @@
 with
 
 restatements as (
-    select * from {{ source('watch', 'restatements') }}
+    select * from {{ ref('stg_watch__restatements') }}
 ),
 
 final as (
     select
         restatement_id,
-        source as restated_relation,
+        restated_relation,
         metric,
         grain,
         period_start,
@@ -26,7 +26,7 @@ final as (
         (new_value - old_value) / nullif(abs(old_value), 0) as relative_change,
         published_run_id,
         published_at,
-        run_id as restated_by_run_id,
+        restated_by_run_id,
         restated_at
     from restatements
 )

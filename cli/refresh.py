@@ -55,20 +55,41 @@ def refresh(
 
 
 def demo(
-    sessions: Annotated[int, typer.Option(min=1, help="Orchestration sessions to make.")] = 300,
+    sessions: Annotated[
+        int, typer.Option(parser=arguments.sessions, help="Orchestration sessions to make.")
+    ] = 300,
     seed: Annotated[int, typer.Option(help="Random seed of the demo data.")] = 42,
-    dirty_rate: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.02,
+    dirty_rate: Annotated[
+        float,
+        typer.Option(parser=arguments.fraction, help="Share of bad and duplicate records (0-1)."),
+    ] = 0.02,
+    now: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            parser=arguments.as_of,
+            metavar="WHEN",
+            help="When the demo data ends (default: the current hour, UTC), "
+            f"e.g. {arguments.AS_OF_EXAMPLES}.",
+        ),
+    ] = None,
 ) -> None:
     """Start the warehouse, generate demo data into the landing directory, run the refresh."""
+    from cli.refresh_summary import relative_path
+    from synthetic.generate import current_hour
     from synthetic.generate import generate as write_landing_files
 
     settings = get_settings()
     manifest = write_landing_files(
-        settings.landing, sessions=sessions, seed=seed, dirty_rate=dirty_rate
+        settings.landing,
+        sessions=sessions,
+        seed=seed,
+        dirty_rate=dirty_rate,
+        now=now or current_hour(),
     )
     console.print(
-        f"demo source data: {sessions} sessions up to {manifest.now:%Y-%m-%d} in "
-        f"{settings.landing}; marts measured as of then"
+        f"demo source data: {sessions} sessions over the 90 days up to "
+        f"{manifest.now:%Y-%m-%d %H:%M} UTC in {relative_path(settings.landing, settings)}; "
+        "marts measured as of then"
     )
     threshold = None
     if dirty_rate and "FORGE_REJECT_RATE_THRESHOLD" not in os.environ:

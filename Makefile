@@ -18,7 +18,7 @@ LINT_DB := FORGE_PG_HOST=$(LINT_HOME)/pgdata FORGE_PG_USER=postgres FORGE_PG_DBN
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install browser demo test test-unit test-integration lint fmt dev dagster-dev dbt-build clean
+.PHONY: help install browser demo docs test test-unit test-integration lint fmt dev dagster-dev dbt-build clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ lint: install ## ruff, formatting, mypy --strict, and sqlfluff over every SQL fi
 fmt: install ## Format and fix what ruff can
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+docs: install ## Build the dbt docs site of the warehouse and serve it on http://127.0.0.1:8080
+	$(BIN)/forge-warehouse docs
 
 dbt-build: install ## dbt build against the warehouse
 	$(BIN)/forge-warehouse build

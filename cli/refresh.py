@@ -10,8 +10,7 @@ from typing import Annotated
 import typer
 
 from cli import arguments
-from cli.console import console
-from cli.dbt_build import run_dbt_build
+from cli.console import console, red
 from core.settings import get_settings
 from core.warehouse import prepare
 
@@ -29,13 +28,47 @@ def build(
             "(default: the build's start).",
         ),
     ] = None,
+    select: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--select",
+            "-s",
+            help="dbt selector of what to build (repeatable), e.g. marts or +pattern_analytics.",
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="dbt selector to leave out (repeatable).")
+    ] = None,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh", help="Rebuild incremental models and snapshots from all of raw."
+        ),
+    ] = False,
 ) -> None:
-    """Run dbt build (models, snapshots, data tests) against the warehouse, as the nightly does."""
+    """Run dbt build (models, snapshots, data tests) against the warehouse, as the nightly does;
+    dbt's full output goes to a log file, the terminal gets the summary."""
+    from cli.dbt_build import BuildRequest, failure_lines, new_build_log, run_dbt_build
+    from cli.refresh_summary import relative_path
+
     settings = get_settings()
     dsn = prepare(settings)
-    result = run_dbt_build(settings, dsn, as_of=as_of)
-    console.print(result.summary_line())
-    if not result.succeeded:
+    request = BuildRequest(tuple(select or ()), tuple(exclude or ()), full_refresh, as_of)
+    log_path = new_build_log(settings)
+    started = time.monotonic()
+    with console.status("running dbt build"):
+        results = run_dbt_build(settings, dsn, request, log_path)
+    console.print(results.summary_line())
+    for line in failure_lines(results):
+        console.print(red("  " + line.split(":", 1)[0] + ":"), line.split(":", 1)[1].strip())
+    console.print(
+        f"dbt build {'succeeded' if results.succeeded else 'FAILED'} in "
+        f"{time.monotonic() - started:.1f} s; full log: {relative_path(log_path, settings)}"
+    )
+    if not results.results:
+        console.print(red("nothing was built:"), "the selection matched no model, test or snapshot")
+        raise typer.Exit(1)
+    if not results.succeeded:
         raise typer.Exit(1)
 
 

@@ -52,8 +52,8 @@ def db_up(
 
 @db_app.command("env")
 def db_env() -> None:
-    """Print the variables psql, dbt and other libpq tools need, as shell export lines:
-    eval "$(forge-warehouse db env)"."""
+    """Print what psql, dbt and other libpq tools need, as shell export lines (PATH gets the
+    psql that comes with the embedded server, after yours): eval "$(forge-warehouse db env)"."""
     settings = get_settings()
     dsn = prepare(settings)
     params = parse_dsn(dsn)
@@ -69,6 +69,9 @@ def db_env() -> None:
     }
     for name, value in variables.items():
         typer.echo(f"export {name}={shlex.quote(value)}")
+    from pgserver._commands import POSTGRES_BIN_PATH  # psql and pg_dump, after any of your own
+
+    typer.echo(f'export PATH="$PATH":{shlex.quote(str(POSTGRES_BIN_PATH))}')
     port = embedded.tcp_port(settings.pgdata) if settings.warehouse_dsn is None else None
     if port is not None:
         typer.echo(f"# BI tools over TCP: host {embedded.LOOPBACK}, port {port}, a BI login")

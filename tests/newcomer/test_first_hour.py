@@ -9,6 +9,7 @@ step that fails, or prints a traceback, fails the test with that step's output.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -174,9 +175,12 @@ def serve_until_it_answers(clone: Clone, step: str, prefix: list[str]) -> None:
     """Start a server line, wait for its page, then Ctrl-C it; nothing of it may stay."""
     knob, page = SERVERS[step]
     port = _free_port()
-    command = f"{step} --port {port}" if knob == "--port" else f"{knob}={port} {step}"
+    if knob == "--port":
+        lines = [f"exec {step} --port {port}"]
+    else:
+        lines = [f"export {knob}={port}", f"exec {step}"]
     process = subprocess.Popen(
-        ["bash", "-c", "\n".join(["set -eo pipefail", *prefix, f"exec {command}"])],
+        ["bash", "-c", "\n".join(["set -eo pipefail", *prefix, *lines])],
         cwd=clone.path,
         env=clone.env,
         stdout=subprocess.PIPE,
@@ -196,11 +200,13 @@ def serve_until_it_answers(clone: Clone, step: str, prefix: list[str]) -> None:
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(1)
     finally:
-        os.killpg(process.pid, signal.SIGINT)
+        with contextlib.suppress(ProcessLookupError):  # it may have ended on its own
+            os.killpg(process.pid, signal.SIGINT)
         try:
             output, _ = process.communicate(timeout=60)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             output, _ = process.communicate(timeout=10)
     assert answered, f"`{step}` did not answer on port {port}:\n{output[-4000:]}"
     assert "Traceback" not in output, f"`{step}` printed a traceback:\n{output[-4000:]}"

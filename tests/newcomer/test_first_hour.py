@@ -30,7 +30,8 @@ from psycopg import sql
 
 from core.settings import PROJECT_DIR
 
-pytestmark = pytest.mark.newcomer
+# a fresh install, the demo, three servers and a refresh: minutes, not seconds
+pytestmark = [pytest.mark.newcomer, pytest.mark.timeout(1800)]
 
 BLOCK = re.compile(
     r"<!-- first-hour:begin -->\s*```sh\n(.*?)```\s*<!-- first-hour:end -->", re.DOTALL

@@ -26,8 +26,8 @@ class Restatement(BaseModel):
     restatement_id: int = Field(description="The restatement's key, in the order recorded.")
     metric: str = Field(description="The metric (marts.dim_metrics.metric).", examples=["sessions"])
     unit: str | None = Field(
-        description="The unit of old_value, new_value and change (dim_metrics.unit): count, "
-        "fraction (0 to 1), usd, seconds, tokens, mean_1_to_5, score_minus_100_to_100."
+        description="The unit of old_value, new_value and absolute_change (dim_metrics.unit): "
+        "count, fraction (0 to 1), usd, seconds, tokens, mean_1_to_5, score_minus_100_to_100."
     )
     grain: Grain = Field(description="day, week (ISO, from Monday) or month.")
     period_start: dt.date = Field(description="First day of the period.")
@@ -36,10 +36,10 @@ class Restatement(BaseModel):
     dimension_value: str | None = Field(description="The split's value; null for the total.")
     old_value: Number = Field(description="As published before, in `unit`; null if none was.")
     new_value: Number = Field(description="As published now, in `unit`; null if gone.")
-    change: Number = Field(description="new_value - old_value, in `unit`.")
+    absolute_change: Number = Field(description="new_value - old_value, in `unit`.")
     relative_change: Number = Field(
-        description="change / |old_value|, a fraction (0.1 = 10%); null when old_value is 0 "
-        "or null."
+        description="absolute_change / |old_value|, a fraction (0.1 = 10%); null when old_value "
+        "is 0 or null."
     )
     published_run_id: str | None = Field(description="The Dagster run that published old_value.")
     published_at: dt.datetime | None = Field(description="When old_value was published (UTC).")

@@ -25,7 +25,7 @@ final as (
         restatements.dimension_value,
         restatements.old_value,
         restatements.new_value,
-        restatements.change,
+        restatements.absolute_change,
         restatements.relative_change,
         restatements.published_run_id,
         restatements.published_at,

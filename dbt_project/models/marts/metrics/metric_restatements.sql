@@ -22,7 +22,7 @@ final as (
         dimension_value,
         old_value,
         new_value,
-        new_value - old_value as change,
+        new_value - old_value as absolute_change,
         (new_value - old_value) / nullif(abs(old_value), 0) as relative_change,
         published_run_id,
         published_at,

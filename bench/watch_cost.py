@@ -50,7 +50,12 @@ def main() -> None:
         clock = time.monotonic()
         subprocess.run([cli, "refresh", "--as-of", AS_OF], check=False, stdout=subprocess.DEVNULL)
         wall = time.monotonic() - clock
-        _measure(home, args.sessions, wall)
+        try:
+            _measure(home, args.sessions, wall)
+        finally:  # the embedded server must not outlive its data directory
+            from core import embedded
+
+            embedded.stop(home / "pgdata")
 
 
 def _measure(home: Path, sessions: int, wall: float) -> None:

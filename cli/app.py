@@ -16,6 +16,7 @@ from cli.console import console, red
 from cli.db import db_app
 from cli.export import export
 from cli.ingest import generate, ingest_app
+from cli.metrics import metrics_app
 from cli.refresh import build, demo, refresh
 from cli.rejects import rejects_app
 from core.exceptions import ForgeError
@@ -40,6 +41,7 @@ app.add_typer(bi_login_app, name="bi-login")
 app.command("serve")(serve)
 app.command("report")(report)
 app.command("export")(export)
+app.add_typer(metrics_app, name="metrics")
 
 
 @app.callback()

@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from analytics.metrics import Grain, Metric
+from analytics.metrics import Dimension, Grain, Metric
 from analytics.periods import Span
 from analytics.queries import query
 from analytics.report.health import Health, fetch_health
@@ -136,13 +136,14 @@ def report_trend(
     metric: Metric,
     span: Span = TREND_SPAN,
     missing: list[str] | None = None,
+    dimension: Dimension | None = None,
 ) -> MetricTrend | None:
     """A trend as the report draws it: the API's own query (fetch_metric_trend over
     marts.metric_values), so the page and the API show the same numbers. None, with the mart
     named in `missing`, when the build did not make it."""
     try:
         with conn.transaction():
-            return fetch_metric_trend(conn, metric, span)
+            return fetch_metric_trend(conn, metric, span, dimension)
     except psycopg.errors.UndefinedTable as error:
         if missing is not None:
             missing.append(_relation(error))

@@ -17,6 +17,7 @@ from cli.db import db_app
 from cli.docs import docs
 from cli.export import export
 from cli.ingest import generate, ingest_app
+from cli.metrics import metrics_app
 from cli.refresh import build, demo, refresh
 from cli.rejects import rejects_app
 from core.exceptions import ForgeError
@@ -42,6 +43,7 @@ app.command("serve")(serve)
 app.command("report")(report)
 app.command("docs")(docs)
 app.command("export")(export)
+app.add_typer(metrics_app, name="metrics")
 
 
 @app.callback()

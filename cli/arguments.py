@@ -137,6 +137,24 @@ def size(value: str | None) -> str | None:
     return value
 
 
+def names(value: str) -> str:
+    """Comma-separated names (metrics, group-bys): at least one."""
+    if not [name for name in value.split(",") if name.strip()]:
+        raise typer.BadParameter(f"{value!r} names nothing; use for example nps,satisfaction")
+    return value
+
+
+def day(value: str | None) -> str | None:
+    """A date, 2025-12-01."""
+    if value is None:
+        return None
+    try:
+        dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date; use for example 2025-12-01") from None
+    return value.strip()
+
+
 def _bounded_int(value: str | int, low: int, high: int, what: str) -> int:
     try:
         number = int(value)

@@ -8,6 +8,7 @@ import pwd
 import re
 import socket
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from core.exceptions import WarehouseUnavailableError
 logger = logging.getLogger(__name__)
 
 DEFAULT_PORT = 5432
+# how long a start may take in all, crash recovery on a busy machine included
+STARTUP_SECONDS = 180.0
 LOOPBACK = "127.0.0.1"
 _TRUSTED_HOST_LINE = re.compile(r"^(host\s+\S+\s+\S+\s+\S+\s+)trust\b", re.MULTILINE)
 
@@ -30,7 +33,14 @@ def start(pgdata: Path, database: str) -> str:
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     _forget_if_restarted(pgdata)
     try:
-        server = get_server(pgdata, cleanup_mode=None)
+        try:
+            server = get_server(pgdata, cleanup_mode=None)
+        except subprocess.TimeoutExpired:
+            # pgserver gives pg_ctl 10 s; crash recovery on a busy machine can take longer while
+            # the server goes on starting: wait for it, then take it as the running server
+            _wait_until_ready(pgdata)
+            _forget_if_restarted(pgdata)
+            server = get_server(pgdata, cleanup_mode=None)
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
         raise WarehouseUnavailableError(
             f"the embedded Postgres in {pgdata} did not start; see {pgdata / 'log'} ({error})"
@@ -41,6 +51,22 @@ def start(pgdata: Path, database: str) -> str:
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(database)))
             logger.info("created database %s in the embedded Postgres", database)
     return _uri(server, database)
+
+
+def _wait_until_ready(pgdata: Path, seconds: float = STARTUP_SECONDS) -> None:
+    """Wait until the postmaster that is starting in `pgdata` says it is ready; TimeoutExpired
+    if it has not by then, or if it stopped."""
+    from pgserver.utils import PostmasterInfo
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
+        if info is not None and not info.is_running():
+            break
+        if info is not None and info.status == "ready":
+            return
+        time.sleep(0.5)
+    raise subprocess.TimeoutExpired(["postgres", "-D", str(pgdata)], seconds)
 
 
 def _uri(server: Any, database: str) -> str:

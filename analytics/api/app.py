@@ -36,13 +36,31 @@ from analytics.api.models import (
     PatternTrend,
     Trend,
     TrendPoint,
+    TrendSeries,
     TrendSummary,
 )
-from analytics.api.restatements import Grain, Restatement, RestatementPage
-from analytics.metrics import Metric
-from analytics.periods import PERIOD_HELP, Period, parse_period
+from analytics.api.restatements import Restatement, RestatementPage
+from analytics.metrics import Dimension, Grain, Metric, exact
+from analytics.periods import (
+    DEFAULT_PERIODS,
+    MAX_PERIODS,
+    PERIOD_HELP,
+    SPAN_HELP,
+    Period,
+    Span,
+    parse_period,
+    parse_span,
+    span,
+)
 from analytics.queries import query, statement
-from analytics.trends import fetch_metric_trend, fetch_pattern_trend
+from analytics.trends import (
+    MetricTrend,
+    MissingMetricError,
+    Series,
+    TrendError,
+    fetch_metric_trend,
+    fetch_pattern_trend,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -195,34 +213,66 @@ def get_pattern(
     "/analytics/trends",
     response_model=Trend,
     responses=ERRORS,
-    summary="A metric over time from marts.metrics_daily, for dashboard charts",
+    summary="A metric of the semantic layer over time, in total or split by a dimension",
 )
 def get_trend(
     request: Request,
-    metric: Annotated[Metric, Query(description="The metric to chart.")],
-    period: Annotated[str, Query(description=f"Span and granularity: {PERIOD_HELP}.")] = "30d",
+    metric: Annotated[Metric, Query(description="The metric to chart (marts.dim_metrics).")],
+    grain: Annotated[
+        Grain | None,
+        Query(description="day, week (ISO, from Monday) or month; default day."),
+    ] = None,
+    periods: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=MAX_PERIODS[Grain.DAY],
+            description=(
+                "How many whole periods, ending with the last one before as_of; default "
+                + ", ".join(f"{count} for {name.value}" for name, count in DEFAULT_PERIODS.items())
+                + f"; at most {MAX_PERIODS[Grain.DAY]} days, {MAX_PERIODS[Grain.WEEK]} weeks or "
+                f"{MAX_PERIODS[Grain.MONTH]} months."
+            ),
+        ),
+    ] = None,
+    dimension: Annotated[
+        Dimension | None,
+        Query(description="Split the metric by it (one of the metric's trend_dimensions)."),
+    ] = None,
+    period: Annotated[
+        str | None,
+        Query(description=f"Instead of grain and periods: {SPAN_HELP}."),
+    ] = None,
 ) -> Trend:
-    span = _period(period)
+    span = _span(period, grain, periods)
     with _pool(request).connection() as conn:
-        trend = fetch_metric_trend(conn, metric, span)
-    summary = trend.summary
+        try:
+            trend = fetch_metric_trend(conn, metric, span, dimension)
+        except TrendError as error:
+            raise HTTPException(400, str(error)) from None
+        except MissingMetricError as error:
+            raise HTTPException(503, str(error)) from None
     return Trend(
-        metric=metric.value,
-        unit=metric.unit,
+        metric=metric,
+        label=trend.definition.label,
+        unit=trend.definition.unit,
+        grain=span.grain,
+        granularity=span.grain.value,
         period=span.text,
-        granularity=span.granularity,
-        start_date=trend.buckets[0].start_date if trend.buckets else None,
-        end_date=trend.buckets[-1].end_date if trend.buckets else None,
+        periods=span.count,
+        dimension=dimension,
+        start_date=trend.start_date,
+        end_date=trend.end_date,
         as_of=trend.as_of,
-        summary=TrendSummary(value=metric.value_of(summary), **summary.__dict__),
-        points=[
-            TrendPoint(
-                start_date=bucket.start_date,
-                end_date=bucket.end_date,
-                value=metric.value_of(bucket.sums),
-                **bucket.sums.__dict__,
+        summary=_summary(trend, trend.total),
+        points=_points(trend.total),
+        series=[
+            TrendSeries(
+                dimension_value=series.dimension_value,
+                summary=_summary(trend, series),
+                points=_points(series),
             )
-            for bucket in trend.buckets
+            for series in trend.splits
         ],
     )
 
@@ -271,6 +321,30 @@ def list_restatements(
     )
 
 
+def _summary(trend: MetricTrend, series: Series) -> TrendSummary:
+    sums = series.summary
+    return TrendSummary(
+        value=trend.summary_value(series),
+        numerator=exact(sums.numerator),
+        denominator=exact(sums.denominator),
+        sample_size=sums.sample_size,
+    )
+
+
+def _points(series: Series) -> list[TrendPoint]:
+    return [
+        TrendPoint(
+            start_date=point.start_date,
+            end_date=point.end_date,
+            value=point.value,
+            numerator=exact(point.sums.numerator),
+            denominator=exact(point.sums.denominator),
+            sample_size=point.sums.sample_size,
+        )
+        for point in series.points
+    ]
+
+
 @router.get("/health", response_model=Health, responses=ERRORS, summary="Is the API up?")
 def get_health(request: Request) -> Health:
     with _pool(request).connection() as conn:
@@ -291,7 +365,8 @@ def create_app(pool: Connections, *, login: str, cors_origins: Sequence[str] = (
         version="1.0.0",
         summary="Read-only analytics over the Forge warehouse's marts.",
         description=(
-            "Pattern success and feedback, and daily metrics as time series. Every answer is "
+            "Pattern success and feedback, and the semantic layer's metrics as time series (per "
+            "day, week or month, in total or by a dimension). Every answer is "
             "read from schema `marts` through a read-only BI login; numbers are as of the last "
             "nightly build (`as_of`). One meaning per number: rates are fractions from 0 to 1 "
             "named `*_ratio`, NPS a score from -100 to 100, ratings means on their scale, "
@@ -316,6 +391,22 @@ def create_app(pool: Connections, *, login: str, cors_origins: Sequence[str] = (
 def _pool(request: Request) -> Connections:
     pool: Connections = request.app.state.pool
     return pool
+
+
+def _span(period: str | None, grain: Grain | None, periods: int | None) -> Span:
+    """The trend's span from `period` (30d, 12w, 6m) or from grain and periods, not both."""
+    try:
+        if period is not None:
+            if grain is not None or periods is not None:
+                raise ValueError(
+                    f"give period ({shown(period)}) or grain and periods, not both: period=12w "
+                    "is grain=week&periods=12"
+                )
+            return parse_span(period)
+        grain = grain or Grain.DAY
+        return span(grain, periods or DEFAULT_PERIODS[grain])
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from None
 
 
 def _period(text: str) -> Period:

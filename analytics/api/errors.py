@@ -4,6 +4,7 @@ FastAPI's 422), 404 for an unknown pattern or path, 503 only when the warehouse 
 from __future__ import annotations
 
 import logging
+import re
 import reprlib
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,8 @@ from core.exceptions import WarehouseUnavailableError
 
 logger = logging.getLogger(__name__)
 
+# an enum's choices are listed in an answer up to this length, and otherwise named at /docs
+MAX_LISTED = 200
 _REPR = reprlib.Repr()
 _REPR.maxstring = 60  # characters of a caller's value repeated in an answer
 
@@ -60,6 +63,13 @@ async def _invalid_request(_: Request, error: Exception) -> JSONResponse:
             problems.append(f"{where} parameter {name} is required")
         else:
             message = str(item["msg"]).rstrip(".")
+            if item["type"] == "enum" and len(message) > MAX_LISTED:
+                # fifteen metric names make a paragraph: name the first few and where the rest are
+                choices = re.findall(r"'([^']*)'", str((item.get("ctx") or {}).get("expected")))
+                message = (
+                    f"Input should be one of the {len(choices)} values listed at /docs, e.g. "
+                    + ", ".join(f"'{choice}'" for choice in choices[:3])
+                )
             problems.append(f"{where} parameter {name}: {message} (got {shown(item['input'])})")
     more = len(problems) - 1
     # the first problem, whole; the others counted, so the answer stays one short sentence

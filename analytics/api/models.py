@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from analytics.metrics import UNIT_HELP, Unit
+from analytics.metrics import UNIT_HELP, Dimension, Grain, Metric, Unit
 
 OUT_OF_RANGE = " Null when the stored time lies outside years 1-9999 (e.g. infinity)."
 
@@ -31,7 +31,9 @@ Number = Annotated[float | None, AfterValidator(_finite)]
 class ErrorBody(BaseModel):
     """Why a request failed, in one sentence."""
 
-    detail: str = Field(examples=["period '3m' is not a number of days or weeks, like 30d or 12w"])
+    detail: str = Field(
+        examples=["metric sessions has no dimension pattern_id: it has none (marts.dim_metrics)"]
+    )
 
 
 class PatternMetrics(BaseModel):
@@ -152,55 +154,106 @@ class PatternDetail(BaseModel):
 
 
 VALUE_HELP = (
-    "The bucket's value in the metric's `unit`: "
+    "The period's value in the metric's `unit` ("
     + "; ".join(f"{unit.value}: {help_}" for unit, help_ in UNIT_HELP.items())
-    + ". Derived from the bucket's sums, never a mean of daily values; null when nothing was "
-    "measured (a zero denominator)."
+    + "), as marts.metric_values and MetricFlow give it. A period without activity has no row "
+    "there: its value is 0 for the sums (sessions, tokens, llm_cost_usd, unpriced_tokens) and "
+    "null for everything else (rates, means, NPS, costs per session or use, percentiles), as it "
+    "is when a period's denominator is 0."
+)
+SUMMARY_VALUE_HELP = (
+    "The whole span's value in the metric's `unit`: the sum for a sum, the summed numerator over "
+    "the summed denominator for a ratio (never a mean of the periods' values); null for the "
+    "percentiles, which do not add up over periods (ask for a coarser grain), and when nothing "
+    "was measured."
 )
 NUMERATOR_HELP = (
-    "A count, summed over the bucket's days: successes for a ratio, the sum of the ratings for "
-    "satisfaction, promoters minus detractors for nps, the total for a count."
+    "What the value divides, summed over the period: successes for a rate, the sum of the ratings "
+    "for satisfaction, promoters minus detractors for nps, the cost for a cost per session or "
+    "use, the total itself for a sum; null for percentiles. Whole numbers are integers; 0 for a "
+    "period without activity."
 )
 DENOMINATOR_HELP = (
-    "A count, summed over the bucket's days: the records the value is measured over (builds, "
-    "finished sessions, events, ratings, scored answers); null for counts (sessions, tokens)."
+    "What the value is divided by, summed over the period (builds, finished sessions, events, "
+    "ratings, scored answers, template uses, priced sessions); null for sums and percentiles; 0 "
+    "for a period without activity."
 )
-SAMPLE_HELP = "Count of the records behind the value (for tokens: phase executions with tokens)."
+SAMPLE_HELP = (
+    "Count of the records behind the value (which records: marts.dim_metrics.sample_size_metric, "
+    "e.g. the phase executions that report tokens); 0 for a period without activity."
+)
+
+# a numerator or denominator: a whole number as an integer, a sum of money as a float
+Exact = int | float | None
 
 
 class TrendPoint(BaseModel):
-    """One bucket of a metric, from the days of marts.metrics_daily it spans."""
+    """One period of a metric (a UTC day, an ISO week from Monday, a calendar month)."""
 
-    start_date: dt.date
-    end_date: dt.date
+    start_date: dt.date = Field(description="The period's first day (UTC).")
+    end_date: dt.date = Field(description="The period's last day (UTC), included.")
     value: Number = Field(description=VALUE_HELP)
-    numerator: int = Field(description=NUMERATOR_HELP)
-    denominator: int | None = Field(description=DENOMINATOR_HELP)
+    numerator: Exact = Field(description=NUMERATOR_HELP)
+    denominator: Exact = Field(description=DENOMINATOR_HELP)
     sample_size: int = Field(description=SAMPLE_HELP)
 
 
 class TrendSummary(BaseModel):
-    """The whole period, summed the same way as a bucket."""
+    """The whole span of a series, summed."""
 
-    value: Number = Field(description=VALUE_HELP)
-    numerator: int = Field(description=NUMERATOR_HELP)
-    denominator: int | None = Field(description=DENOMINATOR_HELP)
+    value: Number = Field(description=SUMMARY_VALUE_HELP)
+    numerator: Exact = Field(description=NUMERATOR_HELP)
+    denominator: Exact = Field(description=DENOMINATOR_HELP)
     sample_size: int = Field(description=SAMPLE_HELP)
 
 
-class Trend(BaseModel):
-    """A metric of marts.metrics_daily over a period ending on the last whole UTC day before the
-    build's as_of (the as_of day itself is partial)."""
+class TrendSeries(BaseModel):
+    """The metric for one value of the dimension asked for."""
 
-    metric: str
-    unit: Unit = Field(description="What `value` measures: ratio, rating, score or count.")
-    period: str
-    granularity: str = Field(examples=["day"])
-    start_date: dt.date | None
-    end_date: dt.date | None
-    as_of: dt.datetime | None
+    dimension_value: str | None = Field(
+        description=(
+            "The dimension's value (e.g. a pattern_id); null for the rows without one (e.g. "
+            "feedback whose project has not arrived)."
+        )
+    )
     summary: TrendSummary
-    points: list[TrendPoint]
+    points: list[TrendPoint] = Field(description="Every period of the span, oldest first.")
+
+
+class Trend(BaseModel):
+    """A trend metric of the semantic layer (marts.metric_values) over the last whole periods
+    before the build's as_of: the period holding the as_of day is partial and left out."""
+
+    metric: Metric
+    label: str = Field(description="The metric's label, from marts.dim_metrics.")
+    unit: Unit = Field(
+        description="What `value` measures: ratio, rating, score, count, usd or seconds."
+    )
+    grain: Grain = Field(description="The length of each period: day, week (ISO) or month.")
+    granularity: str = Field(
+        description="The same as grain (kept for the clients of the first version).",
+        examples=["day"],
+    )
+    period: str = Field(description="The span as text: periods and the grain's letter, e.g. 12w.")
+    periods: int = Field(description="How many periods the span holds.")
+    dimension: Dimension | None = Field(
+        description="The dimension `series` splits the metric by; null when none was asked."
+    )
+    start_date: dt.date | None = Field(description="The span's first day; null without as_of.")
+    end_date: dt.date | None = Field(description="The span's last day (included).")
+    as_of: dt.datetime | None = Field(
+        description="The build's reference time (marts.dim_metrics.as_of)." + OUT_OF_RANGE
+    )
+    summary: TrendSummary = Field(description="The total over the whole span.")
+    points: list[TrendPoint] = Field(
+        description="The metric's total (all dimension values), every period, oldest first."
+    )
+    series: list[TrendSeries] = Field(
+        description=(
+            "With `dimension`: one series per value of it that has a row in the span, sorted by "
+            "value (null last); empty otherwise."
+        )
+    )
 
 
 class Health(BaseModel):

@@ -7,17 +7,11 @@ each build), so a dashboard owner sees which charts moved, by how much and which
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from analytics.api.models import Number
-
-
-class Grain(StrEnum):
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
+from analytics.metrics import Grain
 
 
 class Restatement(BaseModel):

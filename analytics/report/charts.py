@@ -17,6 +17,7 @@ import altair as alt
 import vl_convert
 from markupsafe import Markup
 
+from analytics.metrics import Unit
 from analytics.report.data import PatternRow, PhaseRow, TemplateRow
 from analytics.report.formats import duration, score, share, signed
 from analytics.trends import MetricTrend
@@ -91,24 +92,26 @@ def pattern_nps_chart(rows: Sequence[PatternRow]) -> alt.TopLevelMixin:
 
 
 def trend_chart(
-    trend: MetricTrend, *, title: str, domain: tuple[float, float], color: str, unit: str
+    trend: MetricTrend | None, *, title: str, domain: tuple[float, float], color: str, unit: str
 ) -> alt.TopLevelMixin:
-    """A metric week by week with its value at each point, and its sample size below.
+    """A metric period by period (each point at its period's first day) with its value written
+    at each point, and its sample size below.
 
-    A week without a value leaves a gap in the line; an empty period says so.
+    A period without a value leaves a gap in the line; an empty span says so.
     """
+    points = trend.total.points if trend is not None else []
     values = [
         {
-            "end": f"{bucket.end_date:%Y-%m-%d}",
-            "value": value,
-            "text": "" if value is None else _trend_text(trend, value),
-            "sample": bucket.sums.sample_size,
+            "start": f"{point.start_date:%Y-%m-%d}",
+            "value": point.value,
+            "text": "" if point.value is None or trend is None else _trend_text(trend, point.value),
+            "sample": point.sums.sample_size,
         }
-        for bucket, value in zip(trend.buckets, trend.values(), strict=True)
+        for point in points
     ]
     data = alt.InlineData(values=values)
     x = alt.X(
-        "end:T",
+        "start:T",
         title=None,
         axis=alt.Axis(format="%b %d", labelColor=MUTED, tickCount=8, grid=False),
     )
@@ -353,7 +356,7 @@ def _pattern_label(row: PatternRow) -> str:
 
 
 def _trend_text(trend: MetricTrend, value: float) -> str:
-    return share(value) if trend.metric.unit.value == "ratio" else score(value)
+    return share(value) if trend.definition.unit is Unit.RATIO else score(value)
 
 
 def _instant(moment: dt.datetime | None) -> str | None:

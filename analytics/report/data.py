@@ -13,18 +13,19 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from analytics.metrics import Metric
-from analytics.periods import Period
+from analytics.metrics import Dimension, Grain, Metric
+from analytics.periods import Span
 from analytics.queries import query
 from analytics.report.health import Health, fetch_health
 from analytics.report.watch import WatchData, fetch_watch
-from analytics.trends import MetricTrend, fetch_metric_trend
+from analytics.trends import MetricTrend, MissingMetricError, fetch_metric_trend
 from core.db import first_line
 
 logger = logging.getLogger(__name__)
 
 TOP_PATTERNS = 15
-TREND_PERIOD = Period(count=26, bucket_days=7)
+# the trends: the last 26 whole ISO weeks, read as the API reads them (fetch_metric_trend)
+TREND_SPAN = Span(Grain.WEEK, 26)
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,8 @@ class ReportData:
     as_of: dt.datetime | None
     patterns: list[PatternRow]
     pattern_count: int
-    satisfaction: MetricTrend
-    session_success: MetricTrend
+    satisfaction: MetricTrend | None
+    session_success: MetricTrend | None
     phases: list[PhaseRow]
     templates: list[TemplateRow]
     health: Health
@@ -129,13 +130,31 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _trend(conn: psycopg.Connection[Any], missing: list[str], metric: Metric) -> MetricTrend:
+def _trend(conn: psycopg.Connection[Any], missing: list[str], metric: Metric) -> MetricTrend | None:
+    return report_trend(conn, metric, TREND_SPAN, missing)
+
+
+def report_trend(
+    conn: psycopg.Connection[Any],
+    metric: Metric,
+    span: Span = TREND_SPAN,
+    missing: list[str] | None = None,
+    dimension: Dimension | None = None,
+) -> MetricTrend | None:
+    """A trend as the report draws it: the API's own query (fetch_metric_trend over
+    marts.metric_values), so the page and the API show the same numbers. None, with the mart
+    named in `missing`, when the build did not make it."""
     try:
         with conn.transaction():
-            return fetch_metric_trend(conn, metric, TREND_PERIOD)
+            return fetch_metric_trend(conn, metric, span, dimension)
     except psycopg.errors.UndefinedTable as error:
-        missing.append(_relation(error))
-        return MetricTrend(metric, TREND_PERIOD, None, [])
+        if missing is not None:
+            missing.append(_relation(error))
+    except MissingMetricError as error:
+        logger.warning("report: %s", error)
+        if missing is not None:
+            missing.append(f"marts.dim_metrics ({metric.value})")
+    return None
 
 
 def _relation(error: psycopg.Error) -> str:

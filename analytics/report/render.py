@@ -17,9 +17,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from analytics.metrics import Unit
+from analytics.metrics import Metric, Unit
 from analytics.report import charts
-from analytics.report.data import ReportData, TemplateRow
+from analytics.report.data import TREND_SPAN, ReportData, TemplateRow
 from analytics.report.formats import FILTERS, age, counts, moment, score, share
 from analytics.report.health import DbtSummary
 from analytics.report.watch_chart import runs_chart
@@ -90,8 +90,15 @@ def render_report(data: ReportData) -> str:
         sections=SECTIONS,
         charts=_charts(data),
         trends=[
-            _trend_figure(data.satisfaction, "Satisfaction (mean rating, 1-5)", "ratings"),
-            _trend_figure(data.session_success, "Session success rate", "sessions"),
+            _trend_figure(
+                data.satisfaction, Metric.SATISFACTION, "Satisfaction (mean rating, 1-5)", "ratings"
+            ),
+            _trend_figure(
+                data.session_success,
+                Metric.SESSION_SUCCESS_RATE,
+                "Session success rate",
+                "finished sessions",
+            ),
         ],
         template_changes=template_changes(data.templates),
     )
@@ -172,18 +179,20 @@ def _charts(data: ReportData) -> dict[str, Markup]:
     return {name: charts.to_svg(chart) for name, chart in drawn.items()}
 
 
-def _trend_figure(trend: MetricTrend, title: str, unit: str) -> TrendFigure:
-    is_ratio = trend.metric.unit is Unit.RATIO
+def _trend_figure(trend: MetricTrend | None, metric: Metric, title: str, unit: str) -> TrendFigure:
+    is_ratio = metric is Metric.SESSION_SUCCESS_RATE or (
+        trend is not None and trend.definition.unit is Unit.RATIO
+    )
     domain = (0.0, 1.0) if is_ratio else (1.0, 5.0)
     color = charts.PURPLE if is_ratio else charts.TEAL
     chart = charts.trend_chart(trend, title=title, domain=domain, color=color, unit=unit)
-    overall = trend.metric.value_of(trend.summary)
+    overall = None if trend is None else trend.summary_value(trend.total)
     return TrendFigure(
         chart=charts.to_svg(chart),
         title=title,
         overall=None if overall is None else (share(overall) if is_ratio else score(overall)),
-        weeks=trend.period.count,
-        sample_size=trend.summary.sample_size,
+        weeks=TREND_SPAN.count if trend is None else trend.span.count,
+        sample_size=0 if trend is None else trend.total.summary.sample_size,
         unit=unit,
     )
 

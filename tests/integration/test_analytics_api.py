@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import math
 import os
 import re
 import signal
@@ -23,6 +24,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from analytics.metrics import Metric
 from core.exceptions import ForgeError
 from core.settings import PROJECT_DIR
 from tests.integration.test_analytics_report import CHROMIUM, CHROMIUM_ARGS
@@ -36,17 +38,17 @@ from tests.integration.test_analytics_warehouse import (
 
 pytestmark = pytest.mark.integration
 
-METRICS = [
-    "satisfaction",
-    "nps",
-    "build_success_rate",
-    "sessions",
-    "session_success_rate",
-    "tokens",
-    "event_error_rate",
-]
-RATES = {"build_success_rate", "session_success_rate", "event_error_rate"}
-COUNTS = {"sessions", "tokens"}
+METRICS = [metric.value for metric in Metric]
+# dim_metrics.unit -> (the API's unit, its decimals)
+UNITS = {
+    "fraction": ("ratio", 4),
+    "mean_1_to_5": ("rating", 2),
+    "score_minus_100_to_100": ("score", 2),
+    "count": ("count", None),
+    "tokens": ("count", None),
+    "usd": ("usd", 6),
+    "seconds": ("seconds", 2),
+}
 SERVE = """
 import typer
 from cli.analytics import serve
@@ -203,54 +205,85 @@ def test_a_pattern_has_its_metrics_recent_feedback_and_trend(api: Api) -> None:
 
 
 @pytest.mark.parametrize("metric", METRICS)
-def test_a_trend_is_a_ratio_of_counts_over_the_period(api: Api, metric: str) -> None:
+def test_a_trend_is_metric_values_with_every_day_and_a_summary_of_sums(
+    api: Api, metric: str
+) -> None:
     body = api.ok(f"/api/analytics/trends?metric={metric}&period=30d")
-    assert (body["metric"], body["granularity"], len(body["points"])) == (metric, "day", 30)
-    [expected] = _rows(
-        api.built.dsn,
-        "with bounds as (select (max(as_of) at time zone 'utc')::date - 1 as last_date "
-        "from marts.metrics_daily where metric = %(metric)s) "
-        "select sum(numerator) as numerator, sum(denominator) as denominator, "
-        "sum(sample_size) as sample_size, max(bounds.last_date) as last_date "
-        "from marts.metrics_daily cross join bounds where metric = %(metric)s "
-        "and metric_date > bounds.last_date - 30 and metric_date <= bounds.last_date",
-        {"metric": metric},
+    assert (body["metric"], body["grain"], body["granularity"], body["periods"]) == (
+        metric,
+        "day",
+        "day",
+        30,
     )
+    [definition] = _rows(
+        api.built.dsn,
+        "select unit, numerator_metric, denominator_metric, "
+        "(as_of at time zone 'utc')::date - 1 as last_date from marts.dim_metrics "
+        "where metric = %s",
+        (metric,),
+    )
+    last = definition["last_date"]
+    days = {
+        row["period_start"]: row
+        for row in _rows(
+            api.built.dsn,
+            "select * from marts.metric_values where metric = %s and grain = 'day' "
+            "and dimension is null and period_start between %s and %s",
+            (metric, last - dt.timedelta(days=29), last),
+        )
+    }
+    points = body["points"]
+    # every day of the window, the last whole day before as_of last, from metric_values
+    assert [point["start_date"] for point in points] == [
+        f"{last - dt.timedelta(days=29 - index):%Y-%m-%d}" for index in range(30)
+    ]
+    assert body["end_date"] == f"{last:%Y-%m-%d}"
+    unit, decimals = UNITS[definition["unit"]]
+    is_sum = definition["numerator_metric"] and not definition["denominator_metric"]
+    for point in points:
+        row = days.get(dt.date.fromisoformat(point["start_date"]))
+        if row is None:  # a day without activity: 0 for a sum, no value otherwise
+            assert point["value"] == (0.0 if is_sum else None) and point["sample_size"] == 0
+            continue
+        value = None if row["value"] is None else float(row["value"])
+        expected = value if value is None or decimals is None else round(value, decimals)
+        assert point["value"] == expected, (point, row)
+        assert point["sample_size"] == row["sample_size"]
+    # the summary: the sums of the days, and a value from them (never a mean of the days)
+    numerator = sum(float(row["numerator"] or 0) for row in days.values())
+    denominator = sum(float(row["denominator"] or 0) for row in days.values())
     summary = body["summary"]
-    assert body["end_date"] == f"{expected['last_date']:%Y-%m-%d}"
-    # the mart scales the numerators of rates and NPS by 100; the API's are counts
-    scale = 100 if metric in RATES or metric == "nps" else 1
-    numerator = round(expected["numerator"] / scale)
-    assert summary["numerator"] == numerator and isinstance(summary["numerator"], int)
-    assert summary["sample_size"] == expected["sample_size"]
-    denominator = int(expected["denominator"])
-    if metric in COUNTS:
-        assert (body["unit"], summary["denominator"]) == ("count", None)
-        assert summary["value"] == numerator  # a count over a period is its sum
+    assert body["unit"] == unit
+    assert summary["sample_size"] == sum(row["sample_size"] for row in days.values())
+    if definition["numerator_metric"] is None:  # a percentile does not add up
+        assert summary["value"] is None and summary["numerator"] is None
+    elif is_sum:
+        assert summary["denominator"] is None
+        assert math.isclose(summary["value"], numerator, rel_tol=1e-9, abs_tol=1e-6)
     else:
-        assert summary["denominator"] == denominator
-        share = numerator / denominator
-        expected_value = {
-            "satisfaction": ("rating", round(share, 2)),
-            "nps": ("score", round(100 * share, 2)),
-        }.get(metric, ("ratio", round(share, 4)))
-        assert (body["unit"], summary["value"]) == expected_value
-        if metric in RATES:
-            values = [point["value"] for point in body["points"] if point["value"] is not None]
+        assert math.isclose(summary["denominator"], denominator)
+        scale = 100 if unit == "score" else 1
+        share = scale * numerator / denominator if denominator else None
+        assert summary["value"] == (None if share is None else round(share, decimals))
+        if unit == "ratio":
+            values = [point["value"] for point in points if point["value"] is not None]
             assert values and all(0 <= value <= 1 for value in values)
 
 
-def test_no_trend_ends_on_the_partial_as_of_day(api: Api) -> None:
-    [bounds] = _rows(
-        api.built.dsn,
-        "select (max(as_of) at time zone 'utc')::date as as_of_date, "
-        "max(metric_date) as last_metric_date from marts.metrics_daily",
-    )
-    # the mart's last day is the as_of day, which the build saw none of
-    assert bounds["last_metric_date"] == bounds["as_of_date"]
+@pytest.mark.parametrize(("grain", "last_start", "last_end"), [
+    ("day", "2025-12-07", "2025-12-07"),
+    ("week", "2025-12-01", "2025-12-07"),
+    ("month", "2025-11-01", "2025-11-30"),
+])  # fmt: skip
+def test_no_trend_ends_in_the_partial_period_holding_as_of(
+    api: Api, grain: str, last_start: str, last_end: str
+) -> None:
+    # as_of is 2025-12-08 00:00 UTC, a Monday: that day, that week and December are partial
+    [row] = _rows(api.built.dsn, "select distinct as_of from marts.dim_metrics")
+    assert row["as_of"] == dt.datetime(2025, 12, 8, tzinfo=dt.UTC)
     for metric in METRICS:
-        points = api.ok(f"/api/analytics/trends?metric={metric}&period=7d")["points"]
-        assert points[-1]["end_date"] == f"{bounds['as_of_date'] - dt.timedelta(days=1):%Y-%m-%d}"
+        points = api.ok(f"/api/analytics/trends?metric={metric}&grain={grain}&periods=3")["points"]
+        assert (points[-1]["start_date"], points[-1]["end_date"]) == (last_start, last_end)
     sessions = api.ok("/api/analytics/trends?metric=sessions&period=30d")["points"]
     assert sessions[-1]["sample_size"] > 0  # the generator's sessions run up to its clock
 
@@ -258,9 +291,13 @@ def test_no_trend_ends_on_the_partial_as_of_day(api: Api) -> None:
 def test_a_weekly_count_is_the_weeks_sum(api: Api) -> None:
     body = api.ok("/api/analytics/trends?metric=sessions&period=12w")
     points = body["points"]
-    assert (body["granularity"], len(points)) == ("week", 12)
+    assert (body["grain"], len(points)) == ("week", 12)
     for earlier, later in itertools.pairwise(points):
-        assert later["start_date"] > earlier["end_date"]  # consecutive weeks, no overlap
+        # consecutive ISO weeks, Monday to Sunday, no gap and no overlap
+        assert dt.date.fromisoformat(later["start_date"]).weekday() == 0
+        assert dt.date.fromisoformat(later["start_date"]) == dt.date.fromisoformat(
+            earlier["end_date"]
+        ) + dt.timedelta(days=1)
     [week] = _rows(
         api.built.dsn,
         "select count(*) as n from marts.fct_sessions where created_date between %s and %s",
@@ -271,14 +308,43 @@ def test_a_weekly_count_is_the_weeks_sum(api: Api) -> None:
     assert body["summary"]["value"] == body["summary"]["numerator"] == total
 
 
+def test_a_trend_by_pattern_has_a_series_per_pattern_that_adds_up_to_the_total(
+    api: Api,
+) -> None:
+    body = api.ok(
+        "/api/analytics/trends?metric=build_success_rate&grain=month&periods=4&dimension=pattern_id"
+    )
+    assert body["dimension"] == "pattern_id" and len(body["series"]) >= 2
+    values = [item["dimension_value"] for item in body["series"]]
+    known = [value for value in values if value is not None]
+    assert values == sorted(known) + [None] * (len(values) - len(known))
+    for index, total in enumerate(body["points"]):
+        parts = [item["points"][index] for item in body["series"]]
+        # every build has one pattern or none: the splits add up to the total
+        assert sum(part["numerator"] for part in parts) == total["numerator"]
+        assert sum(part["denominator"] for part in parts) == total["denominator"]
+    [row] = _rows(
+        api.built.dsn,
+        "select count(*) filter (where is_successful) as ok, count(*) as builds "
+        "from marts.fct_project_builds where pattern_id = %s and built_date between %s and %s",
+        (known[0], body["start_date"], body["end_date"]),
+    )
+    series = body["series"][0]["summary"]
+    assert (series["numerator"], series["denominator"]) == (row["ok"], row["builds"])
+
+
 @pytest.mark.parametrize(
     ("path", "says"),
     [
         ("/api/analytics/trends?metric=bogus&period=30d", "metric"),
         ("/api/analytics/trends?period=30d", "metric is required"),
-        ("/api/analytics/trends?metric=nps&period=3m", "period '3m'"),
+        ("/api/analytics/trends?metric=nps&period=3y", "period '3y'"),
+        ("/api/analytics/trends?metric=nps&period=3m&grain=day", "not both"),
+        ("/api/analytics/trends?metric=sessions&dimension=pattern_id", "has no dimension"),
+        ("/api/analytics/trends?metric=nps&dimension=phase", "can be split by pattern_id"),
         ("/api/analytics/trends?metric=nps&period=0d", "period '0d'"),
         ("/api/analytics/trends?metric=nps&period=2000d", "longer than"),
+        ("/api/analytics/trends?metric=nps&grain=month&periods=40", "from 1 to 36"),
         ("/api/analytics/trends?metric=nps&period=30d&window=7", "unknown query parameter"),
         ("/api/analytics/patterns?limit=0", "limit"),
         ("/api/analytics/patterns?limit=101", "limit"),

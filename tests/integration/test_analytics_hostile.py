@@ -1,6 +1,6 @@
 """Hostile requests and absurd marts: the API answers 200, 400 or 404 (never 5xx) with one
 sentence for every error, and the API and the report stay correct and fast whatever the marts
-hold (times Python cannot represent, NaN, a metrics_daily stretched back to year 1).
+hold (times Python cannot represent, NaN, a metric_values stretched back to year 1).
 
 The property tests throw generated path and query values at every endpoint (FastAPI's
 TestClient, a real BI login on the real warehouse). They are seeded and bounded; a longer run:
@@ -84,20 +84,19 @@ def built(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Built
 def absurd(built: Built) -> Iterator[Built]:
     """The marts with rows no loader should let in, but that a mart may still hold."""
     with psycopg.connect(built.dsn, autocommit=True) as conn:
-        first = conn.execute("select min(metric_date) from marts.metrics_daily").fetchone()
+        first = conn.execute(
+            "select min(period_start) from marts.metric_values where grain = 'day'"
+        ).fetchone()
         _run(conn, _INSERT_ABSURD, {"year_10000": YEAR_10000, "template": ABSURD_TEMPLATE})
-        # one event dated 0001-01-01 stretches the spine to ~740k days per metric
+        # a day of sessions on every date from 0001-01-01: ~740k rows before the real ones
         conn.execute(_STRETCH, {"before": first[0] if first else None})
-        conn.execute("analyze marts.metrics_daily")
+        conn.execute("analyze marts.metric_values")
     try:
         yield built
     finally:
         with psycopg.connect(built.dsn, autocommit=True) as conn:
             _run(conn, _DELETE_ABSURD, {"template": ABSURD_TEMPLATE})
-            conn.execute(
-                "delete from marts.metrics_daily where metric_date < %s",
-                (first[0] if first else None,),
-            )
+            conn.execute("delete from marts.metric_values where metric_value_id like 'stretch-%'")
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +197,7 @@ def test_a_trend_stays_fast_over_a_mart_stretched_back_to_year_one(
 ) -> None:
     with psycopg.connect(absurd.dsn) as conn:
         row = conn.execute(
-            "select count(*) from marts.metrics_daily where metric = 'sessions'"
+            "select count(*) from marts.metric_values where metric = 'sessions' and grain = 'day'"
         ).fetchone()
     assert row and row[0] > 700_000
     started = time.monotonic()
@@ -255,10 +254,11 @@ values ('zz-absurd', 1, 'NaN', 'Infinity', 'NaN');
 """
 
 _STRETCH = """
-insert into marts.metrics_daily (
-    metric_date, metric, numerator, denominator, value, sample_size, as_of
+insert into marts.metric_values (
+    metric_value_id, metric, grain, period_start, period_end, dimension, dimension_value,
+    numerator, denominator, value, sample_size
 )
-select day::date, 'sessions', 0, 1, 0, 0, (select max(as_of) from marts.metrics_daily)
+select 'stretch-' || day::date, 'sessions', 'day', day::date, day::date, null, null, 0, null, 0, 0
 from generate_series(date '0001-01-01', %(before)s::date - 1, interval '1 day') as day
 """
 

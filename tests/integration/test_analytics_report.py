@@ -113,13 +113,14 @@ def test_the_report_of_a_build_that_lost_a_mart_still_shows_the_health(
 ) -> None:
     built = report_file[0]
     with psycopg.connect(built.dsn) as conn:
-        conn.execute("drop table marts.metrics_daily cascade")  # rolled back below
+        conn.execute("drop table marts.metric_values cascade")  # rolled back below
         try:
             data = fetch_report_data(
                 conn, warehouse="test", dbt_project_dir=PROJECT_DIR / "dbt_project"
             )
         finally:
             conn.rollback()
-    assert data.missing == ["marts.metrics_daily"]
-    assert data.satisfaction.buckets == [] and data.patterns and data.health.loads
+    assert data.missing == ["marts.metric_values"]
+    assert data.satisfaction is None and data.session_success is None
+    assert data.patterns and data.health.loads
     assert "Missing marts" in render_report(data)

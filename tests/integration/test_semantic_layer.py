@@ -1,11 +1,15 @@
-"""The semantic layer (MetricFlow over the marts) against a real build, through `mf` and its engine.
+"""The semantic layer (MetricFlow over the marts) against a real build, through `mf`, its engine,
+and every consumer of the metrics.
 
 On the analytics tests' warehouse (one dirty synthetic source, built once per test database),
 the dbt project is copied and parsed for that database, as an analyst's `dbt parse` would: the
 semantic manifest names the database it was parsed against. Then `mf validate-configs` must pass
 (the CI check), `mf query` must answer the issue's example as the feedback facts say, and
 `metric_values` must equal what MetricFlow's engine returns for every trend metric, grain and
-dimension: value, numerator, denominator and sample size.
+dimension: value, numerator, denominator and sample size. One definition serves every consumer:
+for each trend metric and grain, in total and by a dimension, the trends endpoint, the report's
+series and MetricFlow give the same numbers. `forge-warehouse metrics` answers as the engine does,
+with no network and no environment set by hand.
 """
 
 from __future__ import annotations
@@ -303,3 +307,294 @@ def test_dim_metrics_lists_the_semantic_layer_metrics(project: SemanticProject) 
         "cost_per_successful_session_usd",
         "cost_per_successful_template_use_usd",
     } <= set(trends)
+
+
+# ------------------------------------------------------- one definition, every consumer agrees
+# enough whole periods before as_of (2025-12-08) to hold the generator's 90 days of activity
+SPANS = {"day": 120, "week": 20, "month": 6}
+# the API's rounding per unit, as the analyst guide states it (None: whole counts, unrounded)
+DECIMALS = {
+    "fraction": 4,
+    "mean_1_to_5": 2,
+    "score_minus_100_to_100": 2,
+    "usd": 6,
+    "seconds": 2,
+    "count": None,
+    "tokens": None,
+}
+
+
+@pytest.fixture(scope="module")
+def api(built: Built) -> Iterator[Any]:
+    """The analytics API in this process (FastAPI's TestClient), reading as a real BI login."""
+    import warnings
+
+    from analytics.api.app import create_app
+    from analytics.api.pool import ApiPool
+    from tests.integration.test_analytics_warehouse import login
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # starlette's TestClient asks for httpx2
+        from fastapi.testclient import TestClient
+
+    with login(built.dsn) as (name, dsn), TestClient(create_app(ApiPool(dsn, 2), login=name)) as c:
+        yield c
+
+
+def _rounded(value: Any, unit: str) -> float | None:
+    if value is None:
+        return None
+    decimals = DECIMALS[unit]
+    return float(value) if decimals is None else round(float(value), decimals)
+
+
+def _cases(project: SemanticProject) -> list[tuple[str, str, str | None]]:
+    """(metric, grain, dimension): each trend metric per grain in total, and by its first
+    dimension (the pattern, the phase or the template type, whichever it has)."""
+    cases: list[tuple[str, str, str | None]] = []
+    for metric, trend in sorted(project.trend_metrics().items()):
+        dimensions = sorted(trend["dimensions"])
+        for grain in GRAINS:
+            cases.append((metric, grain, None))
+            if dimensions:
+                cases.append((metric, grain, dimensions[0]))
+    return cases
+
+
+def test_the_api_the_reports_series_and_metricflow_agree_for_every_trend_metric(
+    project: SemanticProject, engine: Any, api: Any
+) -> None:
+    from analytics.metrics import Dimension, Grain, Metric
+    from analytics.periods import Span
+    from analytics.report.data import report_trend
+    from analytics.timestamps import register_lenient_timestamps
+
+    units = {
+        row["metric"]: row["unit"]
+        for row in _rows(project.dsn, "select metric, unit from marts.dim_metrics")
+    }
+    trends = project.trend_metrics()
+    cases = _cases(project)
+    assert len(cases) >= 15 * 3 + 10 * 3  # every metric per grain, and 10 metrics by dimension
+    compared = 0
+    with psycopg.connect(project.dsn) as conn:
+        register_lenient_timestamps(conn)
+        conn.execute("set timezone = 'UTC'")
+        for metric, grain, dimension in cases:
+            where = f"{metric} by {dimension or 'nothing'} per {grain}"
+            trend = trends[metric]
+            group_by = trend["dimensions"][dimension] if dimension else None
+            # the API
+            query = f"metric={metric}&grain={grain}&periods={SPANS[grain]}"
+            response = api.get(
+                f"/api/analytics/trends?{query}" + (f"&dimension={dimension}" if dimension else "")
+            )
+            assert response.status_code == 200, (where, response.text)
+            body = response.json()
+            series = {(None, False): body["points"]} | {
+                (item["dimension_value"], True): item["points"] for item in body["series"]
+            }
+            # the report's series: the report's own function, on the warehouse's login
+            drawn = report_trend(
+                conn,
+                Metric(metric),
+                Span(Grain(grain), SPANS[grain]),
+                dimension=Dimension(dimension) if dimension else None,
+            )
+            assert drawn is not None, where
+            drawn_series = {(None, False): drawn.total.points} | {
+                (item.dimension_value, True): item.points for item in drawn.splits
+            }
+            assert set(drawn_series) == set(series), where
+            # MetricFlow
+            parts = [trend.get("numerator"), trend.get("denominator")]
+            asked = sorted({metric, *(name for name in parts if name)})
+            time_column = f"metric_time__{grain}"
+            rows, _ = _engine_rows(engine, asked, [time_column, *([group_by] if group_by else [])])
+            from_engine: dict[tuple[str | None, bool], dict[str, Any]] = defaultdict(dict)
+            for row in rows:
+                key = (row[group_by], True) if group_by else (None, False)
+                from_engine[key][f"{_period(row[time_column])}"] = row
+            if dimension:
+                totals, _ = _engine_rows(engine, asked, [time_column])
+                for row in totals:
+                    from_engine[(None, False)][f"{_period(row[time_column])}"] = row
+            window = {point["start_date"] for point in body["points"]}
+            in_window = {key for key, found in from_engine.items() if set(found) & window}
+            assert in_window == set(series), (where, sorted(map(str, in_window ^ set(series))))
+            for key, points in series.items():
+                assert [point["start_date"] for point in points] == sorted(window), where
+                for point, drawn_point in zip(points, drawn_series[key], strict=True):
+                    expected = from_engine[key].get(point["start_date"])
+                    # the report shows what the API answers
+                    assert drawn_point.value == point["value"], (where, key, point)
+                    assert drawn_point.sums.sample_size == point["sample_size"], (where, point)
+                    if expected is None:  # no activity: 0 for a sum, no value otherwise
+                        empty = 0.0 if trend.get("denominator") is None and parts[0] else None
+                        assert point["value"] == empty and point["sample_size"] == 0, (where, point)
+                        continue
+                    assert point["value"] == _rounded(expected[metric], units[metric]), (
+                        where,
+                        key,
+                        point,
+                        expected,
+                    )
+                    for column, name in zip(("numerator", "denominator"), parts, strict=True):
+                        engine_value = expected[name] if name else None
+                        assert _close(point[column], engine_value), (where, column, point, expected)
+                    compared += 1
+    assert compared > 1000
+    print(f"{len(cases)} trends, {compared} periods equal in the API, the report and MetricFlow")
+
+
+# --------------------------------------------------------------- forge-warehouse metrics ...
+# Loaded first by the CLI's Python (sitecustomize): any connection or name lookup from Python
+# (an update check, telemetry) is refused and written down. The warehouse's own connections go
+# through libpq (C), which this does not touch.
+NO_NETWORK = """
+import os
+import socket
+
+_LOG = os.environ["FORGE_TEST_NETWORK_LOG"]
+_connect = socket.socket.connect
+
+
+def _refuse(what):
+    with open(_LOG, "a", encoding="utf-8") as log:
+        log.write(repr(what) + "\\n")
+    raise OSError("the test refuses network access: " + repr(what))
+
+
+def _guarded_connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        _refuse(address)
+    return _connect(self, address)
+
+
+socket.socket.connect = _guarded_connect
+socket.getaddrinfo = lambda *args, **kwargs: _refuse(args[:2])
+"""
+
+
+@dataclass(frozen=True)
+class Offline:
+    """Where the metrics commands run with the network refused, and what they tried."""
+
+    pythonpath: Path
+    log: Path
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "PYTHONPATH": f"{self.pythonpath}{os.pathsep}{PROJECT_DIR}",
+            "FORGE_TEST_NETWORK_LOG": str(self.log),
+        }
+        for name in dbt_env("postgresql:///x"):  # nothing set by hand: the CLI sets them
+            env.pop(name, None)
+        return subprocess.run(
+            [sys.executable, "-m", "cli", *args],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=VALIDATE_TIMEOUT_SECONDS,
+            check=False,
+        )
+
+    def attempts(self) -> list[str]:
+        return self.log.read_text(encoding="utf-8").splitlines() if self.log.exists() else []
+
+
+@pytest.fixture(scope="module")
+def offline(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Offline:
+    folder = tmp_path_factory.mktemp("offline")
+    (folder / "sitecustomize.py").write_text(NO_NETWORK, encoding="utf-8")
+    return Offline(folder, folder / "network.log")
+
+
+def test_metrics_query_answers_as_metricflow_does_offline_parsing_once_for_the_warehouse(
+    offline: Offline, engine: Any, built: Built, tmp_path: Path
+) -> None:
+    out = tmp_path / "nps.csv"
+    command = [
+        "metrics",
+        "query",
+        "--metrics",
+        "nps",
+        "--group-by",
+        "pattern__pattern_id,metric_time__month",
+        "--order",
+        "metric_time__month,pattern__pattern_id",
+        "--csv",
+        str(out),
+    ]
+    started = time.perf_counter()
+    first = offline.run(*command)
+    first_seconds = time.perf_counter() - started
+    assert first.returncode == 0, first.stdout + first.stderr
+    # this test database is new: the manifest in target/metrics/ was parsed for another one
+    assert "parsing the dbt project for the warehouse" in first.stderr
+    with out.open(newline="", encoding="utf-8") as handle:
+        answered = [
+            (row["metric_time__month"][:10], row["pattern__pattern_id"] or None, row["nps"])
+            for row in csv.DictReader(handle)
+        ]
+    rows, _ = _engine_rows(engine, ["nps"], ["metric_time__month", "pattern__pattern_id"])
+    expected = sorted(
+        (f"{_period(row['metric_time__month'])}", row["pattern__pattern_id"], row["nps"])
+        for row in rows
+    )
+    assert len(answered) == len(expected) >= 10
+    assert [key[:2] for key in answered] == [key[:2] for key in expected]  # as ordered
+    for (_, _, value), (_, _, engine_value) in zip(answered, expected, strict=True):
+        assert _close(float(value) if value else None, engine_value)
+
+    started = time.perf_counter()
+    second = offline.run(*command)
+    second_seconds = time.perf_counter() - started
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "parsing the dbt project" not in second.stderr  # current: not parsed again
+    assert offline.attempts() == []
+    print(f"metrics query: {first_seconds:.1f} s parsing first, then {second_seconds:.1f} s")
+
+
+def test_metrics_validate_passes_offline(offline: Offline) -> None:
+    result = offline.run("metrics", "validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "valid: 6 MetricFlow checks, 0 errors" in result.stdout
+    assert offline.attempts() == []
+
+
+def test_metrics_list_shows_every_metric_of_the_semantic_layer(
+    offline: Offline, project: SemanticProject
+) -> None:
+    result = offline.run("metrics", "list")
+    assert result.returncode == 0, result.stdout + result.stderr
+    names = {metric["name"] for metric in project.semantic_manifest()["metrics"]}
+    listed = {line.split(" ")[0] for line in result.stdout.splitlines() if line[:1].isalpha()}
+    assert names <= listed
+    assert f"{len(names)} metrics." in result.stdout
+    assert "nps (score_minus_100_to_100, derived); a trend, split by: pattern__pattern_id" in (
+        result.stdout
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--metrics", "npx"], "MetricFlow cannot answer: npx: the given input does not"),
+        (
+            ["--metrics", "nps", "--group-by", "pattern__colour"],
+            "did you mean pattern, pattern__pattern_id",
+        ),
+    ],
+)
+def test_a_query_metricflow_refuses_is_one_sentence_with_its_suggestions(
+    offline: Offline, args: list[str], says: str
+) -> None:
+    result = offline.run("metrics", "query", *args)
+    assert result.returncode == 1
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stdout + result.stderr
+    assert says in lines[0] and len(lines[0]) < 500
+    assert "Traceback" not in result.stderr

@@ -53,14 +53,38 @@ def client() -> Iterator[TestClient]:
             "query parameter metric is required",
         ),
         (
+            # fifteen metrics would make a paragraph: the first few, and where the rest are
             "/api/analytics/trends?metric=happiness",
-            "query parameter metric: Input should be 'satisfaction', 'nps', 'build_success_rate', "
-            "'sessions', 'session_success_rate', 'tokens' or 'event_error_rate' (got 'happiness')",
+            "query parameter metric: Input should be one of the 15 values listed at /docs, e.g. "
+            "'satisfaction', 'nps', 'build_success_rate' (got 'happiness')",
         ),
         (
             "/api/analytics/trends?metric=nps&period=1y",
-            "period '1y' is not a number of days or weeks, like 7d, 30d, 90d or 12w (at most 1095 "
-            "days); d gives daily points, w weekly ones",
+            "period '1y' is not a number of whole days, weeks or months, like 30d, 12w or 6m (at "
+            "most 1095d, 156w or 36m); short for grain=day, week or month with that many periods",
+        ),
+        (
+            "/api/analytics/trends?metric=nps&grain=year",
+            "query parameter grain: Input should be 'day', 'week' or 'month' (got 'year')",
+        ),
+        (
+            # the old parameter still works, but not together with the new ones
+            "/api/analytics/trends?metric=nps&period=12w&grain=week",
+            "give period ('12w') or grain and periods, not both: period=12w is "
+            "grain=week&periods=12",
+        ),
+        (
+            "/api/analytics/trends?metric=nps&grain=month&periods=37",
+            "periods must be from 1 to 36 for grain month, got 37",
+        ),
+        (
+            "/api/analytics/trends?metric=nps&periods=0",
+            "query parameter periods: Input should be greater than or equal to 1 (got '0')",
+        ),
+        (
+            "/api/analytics/trends?metric=nps&dimension=colour",
+            "query parameter dimension: Input should be 'pattern_id', 'phase', 'template_type' or "
+            "'model_used' (got 'colour')",
         ),
         (
             "/api/analytics/patterns?limit=500",
@@ -93,8 +117,9 @@ def client() -> Iterator[TestClient]:
         ),
         (
             "/api/analytics/trends?metric=nps&period=" + "9" * 500,
-            "period '999999999999...9999999999999' is not a number of days or weeks, like 7d, "
-            "30d, 90d or 12w (at most 1095 days); d gives daily points, w weekly ones",
+            "period '999999999999...9999999999999' is not a number of whole days, weeks or "
+            "months, like 30d, 12w or 6m (at most 1095d, 156w or 36m); short for grain=day, week "
+            "or month with that many periods",
         ),
         (
             "/api/analytics/patterns?sort=build_success_rate",
@@ -209,7 +234,7 @@ def test_every_number_in_the_openapi_document_says_its_unit(client: TestClient) 
     ]
     assert rates == []  # a rate is a fraction named *_ratio, nothing else
     assert schemas["Trend"]["properties"]["unit"]["$ref"].endswith("/Unit")
-    assert set(schemas["Unit"]["enum"]) == {"ratio", "rating", "score", "count"}
+    assert set(schemas["Unit"]["enum"]) == {"ratio", "rating", "score", "count", "usd", "seconds"}
 
 
 def _is_number(spec: dict[str, Any]) -> bool:

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from analytics.metrics import Metric, Sums
-from analytics.periods import Period
+from analytics.metrics import Definition, Grain
+from analytics.periods import Span
 from analytics.report import charts
 from analytics.report.data import PatternRow, PhaseRow, TemplateRow
-from analytics.trends import Bucket, MetricTrend
+from analytics.trends import MetricTrend, build_trend
 
 HOSTILE = '<script>alert("x")</script> & "quotes"'
 START = dt.datetime(2025, 9, 1, tzinfo=dt.UTC)
@@ -42,17 +42,37 @@ TEMPLATES = [
 ]
 
 
-def _trend(values: list[tuple[int, int | None, int]]) -> MetricTrend:
-    end = dt.date(2025, 12, 7)
-    buckets = [
-        Bucket(
-            end - dt.timedelta(days=7 * (len(values) - i) - 1),
-            end - dt.timedelta(days=7 * (len(values) - 1 - i)),
-            Sums(*value),
-        )
-        for i, value in enumerate(values)
+def _trend(values: list[tuple[int, int, int]]) -> MetricTrend:
+    """Weeks of session success, (successes, finished, sample) each; a week of zeros has no row."""
+    as_of = dt.datetime(2025, 12, 8, tzinfo=dt.UTC)
+    definition = Definition.from_row(
+        {
+            "metric": "session_success_rate",
+            "label": "Session success rate",
+            "description": "",
+            "unit": "fraction",
+            "numerator_metric": "successful_session_count",
+            "denominator_metric": "finished_session_count",
+            "trend_dimensions": [],
+            "as_of": as_of,
+        }
+    )
+    span = Span(Grain.WEEK, len(values))
+    starts = span.starts(as_of)
+    rows = [
+        {
+            "period_start": start,
+            "dimension_value": None,
+            "numerator": successes,
+            "denominator": finished,
+            "value": successes / finished,
+            "sample_size": sample,
+            "is_split": False,
+        }
+        for start, (successes, finished, sample) in zip(starts, values, strict=True)
+        if finished
     ]
-    return MetricTrend(Metric.SESSION_SUCCESS_RATE, Period(len(values), 7), None, buckets)
+    return build_trend(definition, span, None, starts, rows)
 
 
 TREND = _trend([(3, 4, 4), (0, 0, 0), (9, 10, 10), (1, 3, 3)])
@@ -104,6 +124,8 @@ def test_a_trend_writes_its_values_and_sample_sizes(svgs: dict[str, str]) -> Non
     empty = _trend([(0, 0, 0)] * 3)
     chart = charts.trend_chart(empty, title="t", domain=(0.0, 1.0), color="#000", unit="n")
     assert "no data in this period" in _texts(str(charts.to_svg(chart)))
+    missing = charts.trend_chart(None, title="t", domain=(0.0, 1.0), color="#000", unit="n")
+    assert "no data in this period" in _texts(str(charts.to_svg(missing)))
 
 
 def test_phase_durations_are_labelled(svgs: dict[str, str]) -> None:

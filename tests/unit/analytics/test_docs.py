@@ -30,6 +30,8 @@ def test_the_guide_describes_every_mart_the_api_and_report_read() -> None:
         "feature_complexity_analysis",
         "template_metrics",
         "metrics_daily",
+        "metric_values",
+        "dim_metrics",
         "fct_feedback",
     ):
         assert f"`marts.{mart}`" in guide, mart

@@ -10,28 +10,48 @@ from pathlib import Path
 
 import pytest
 
-from analytics.metrics import Metric, Sums
-from analytics.periods import Period
+from analytics.metrics import Definition, Grain, Metric
+from analytics.periods import Span
 from analytics.report.data import PatternRow, PhaseRow, ReportData, TemplateRow
 from analytics.report.health import DbtNode, DbtSummary, Freshness, Health, LoadTotals, RejectReason
 from analytics.report.render import render_report, write_report
-from analytics.trends import Bucket, MetricTrend
+from analytics.trends import MetricTrend, build_trend
 
 NOW = dt.datetime(2025, 12, 8, 6, 0, tzinfo=dt.UTC)
-PERIOD = Period(4, 7)
+UNITS = {Metric.SATISFACTION: "mean_1_to_5", Metric.SESSION_SUCCESS_RATE: "fraction"}
 
 
-def _trend(metric: Metric, values: list[tuple[int, int | None, int]]) -> MetricTrend:
-    end = NOW.date()
-    buckets = [
-        Bucket(
-            end - dt.timedelta(days=7 * (len(values) - i) - 1),
-            end - dt.timedelta(days=7 * (len(values) - 1 - i)),
-            Sums(*value),
-        )
-        for i, value in enumerate(values)
+def _trend(metric: Metric, values: list[tuple[int, int, int]]) -> MetricTrend:
+    """Weeks of a ratio metric ending on the last whole week before NOW: (numerator, denominator,
+    sample size) each, a week of zeros left out as metric_values leaves it out."""
+    definition = Definition.from_row(
+        {
+            "metric": metric.value,
+            "label": metric.value,
+            "description": "",
+            "unit": UNITS[metric],
+            "numerator_metric": "n",
+            "denominator_metric": "d",
+            "trend_dimensions": [],
+            "as_of": NOW,
+        }
+    )
+    span = Span(Grain.WEEK, len(values))
+    starts = span.starts(NOW)
+    rows = [
+        {
+            "period_start": start,
+            "dimension_value": None,
+            "numerator": numerator,
+            "denominator": denominator,
+            "value": numerator / denominator,
+            "sample_size": sample,
+            "is_split": False,
+        }
+        for start, (numerator, denominator, sample) in zip(starts, values, strict=True)
+        if denominator
     ]
-    return MetricTrend(metric, PERIOD, NOW, buckets)
+    return build_trend(definition, span, None, starts, rows)
 
 
 def _data(**changes: object) -> ReportData:
@@ -140,7 +160,7 @@ def test_the_numbers_keep_their_unit(page: str) -> None:
     assert "<td>-35</td>" in page  # NPS, a score
     # satisfaction over the 4 weeks: (8 + 9 + 4) / (2 + 3 + 1) ratings; session success 4/8
     assert "Satisfaction (mean rating, 1-5): 3.50 over the 4 weeks (6 ratings)" in page
-    assert "Session success rate: 50.0% over the 4 weeks (8 sessions)" in page
+    assert "Session success rate: 50.0% over the 4 weeks (8 finished sessions)" in page
 
 
 def test_an_empty_warehouse_still_renders() -> None:
@@ -149,16 +169,16 @@ def test_an_empty_warehouse_still_renders() -> None:
         pattern_count=0,
         phases=[],
         templates=[],
-        satisfaction=MetricTrend(Metric.SATISFACTION, PERIOD, None, []),
-        session_success=MetricTrend(Metric.SESSION_SUCCESS_RATE, PERIOD, None, []),
+        satisfaction=None,
+        session_success=None,
         health=Health([], [], [], 0, None),
-        missing=["marts.metrics_daily"],
+        missing=["marts.metric_values"],
     )
     html = render_report(empty)
     assert "No patterns in marts.pattern_analytics yet." in html
     assert "No dbt run_results.json found" in html
-    assert "Satisfaction (mean rating, 1-5): no data in the last 4 weeks" in html
-    assert "Missing marts" in html and "<code>marts.metrics_daily</code>" in html
+    assert "Satisfaction (mean rating, 1-5): no data in the last 26 weeks" in html
+    assert "Missing marts" in html and "<code>marts.metric_values</code>" in html
 
 
 def test_writing_replaces_the_file_whole(tmp_path: Path) -> None:

@@ -30,6 +30,8 @@ PARSER_BAD = {
     arguments.login_name: "Robert'); drop table students;--",
     arguments.duration: "soon",
     arguments.size: "big",
+    arguments.names: " , ",
+    arguments.day: "2025-13-01",
 }
 TYPE_BAD: dict[Any, str] = {int: "not-a-number", float: "not-a-number", dt.datetime: "someday"}
 # valid values for required parameters, so that the error is about the bad one
@@ -41,6 +43,7 @@ REQUIRED = {
     "reason": "checked by hand",
     "directory": "{dir}",
     "name": "metabase",
+    "metrics": "nps",
 }
 
 

@@ -60,7 +60,9 @@ metric_definitions as (
 ),
 
 final as (
-    select *
+    select
+        *,
+        {{ as_of() }} as as_of
     from metric_definitions
     where metric is not null
 )

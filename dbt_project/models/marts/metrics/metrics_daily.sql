@@ -1,29 +1,34 @@
 {#
-    Each metric is a numerator and a denominator per day, so that any period's value is
-    sum(numerator) / sum(denominator): rates and means stay correct over weeks and months,
-    and a day without activity contributes zero to both.
+    The older public interface of the seven first trend metrics, kept for the dashboards and
+    queries written against it: a numerator and a denominator per day, rates in percent.
+    No formula is written here: each day is metric_values' day-grain total (the semantic
+    layer's definition, tested equal to MetricFlow), scaled to this mart's units (rates and
+    NPS numerators x 100, a denominator of 1 for the counts) on a spine of every day up to
+    the as_of date. Cheap: it reads one row per metric and day.
 #}
+
+{% set metrics = {
+    'satisfaction': {'scale': 1, 'is_rate': true},
+    'nps': {'scale': 100, 'is_rate': true},
+    'build_success_rate': {'scale': 100, 'is_rate': true},
+    'sessions': {'scale': 1, 'is_rate': false},
+    'session_success_rate': {'scale': 100, 'is_rate': true},
+    'tokens': {'scale': 1, 'is_rate': false},
+    'event_error_rate': {'scale': 100, 'is_rate': true},
+} %}
 
 with
 
-feedback as (
-    select * from {{ ref('fct_feedback') }}
-),
-
-builds as (
-    select * from {{ ref('int_project_builds') }}
-),
-
-sessions as (
-    select * from {{ ref('fct_sessions') }}
-),
-
-phase_executions as (
-    select * from {{ ref('fct_phase_executions') }}
-),
-
-events_daily as (
-    select * from {{ ref('fct_events_daily') }}
+metric_values as (
+    select * from {{ ref('metric_values') }}
+    where
+        grain = 'day'
+        and dimension is null
+        and metric in (
+            {%- for metric in metrics %}
+            '{{ metric }}'{{ "," if not loop.last }}
+            {%- endfor %}
+        )
 ),
 
 reference_time as (
@@ -32,97 +37,34 @@ reference_time as (
         ({{ as_of() }} at time zone 'utc')::date as as_of_date
 ),
 
-metrics as (
+metric_list as (
     select
         metric,
+        scale,
         is_rate
     from (
         values
-        ('satisfaction', true),
-        ('nps', true),
-        ('build_success_rate', true),
-        ('sessions', false),
-        ('session_success_rate', true),
-        ('tokens', false),
-        ('event_error_rate', true)
-    ) as metric_list (metric, is_rate)
+        {%- for metric, meaning in metrics.items() %}
+        ('{{ metric }}', {{ meaning.scale }}, {{ meaning.is_rate }}){{ "," if not loop.last }}
+        {%- endfor %}
+    ) as metric_meanings (metric, scale, is_rate)
 ),
 
+-- metric_values' totals in this mart's units: counts of records, rates' and NPS's
+-- numerators x 100 (so a period's percent is sum(numerator) / sum(denominator)).
 daily_values as (
-    -- mean overall_satisfaction (1-5) of the feedback submitted that day
     select
-        submitted_date as metric_date,
-        'satisfaction' as metric,
-        sum(overall_satisfaction)::double precision as numerator,
-        count(*)::double precision as denominator,
-        count(*) as sample_size
-    from feedback
-    group by 1, 2
-    union all
-    -- NPS of the scored feedback submitted that day: 100 x (promoters - detractors) / scored
-    select
-        submitted_date as metric_date,
-        'nps' as metric,
-        100.0 * (
-            count(*) filter (where nps_group = 'promoter')
-            - count(*) filter (where nps_group = 'detractor')
-        )::double precision as numerator,
-        count(*)::double precision as denominator,
-        count(*) as sample_size
-    from feedback
-    where likelihood_to_reuse is not null
-    group by 1, 2
-    union all
-    -- percent of the builds that ran that day (every build seen) that succeeded
-    select
-        built_date as metric_date,
-        'build_success_rate' as metric,
-        (100.0 * count(*) filter (where is_successful))::double precision as numerator,
-        count(*)::double precision as denominator,
-        count(*) as sample_size
-    from builds
-    group by 1, 2
-    union all
-    -- sessions created that day
-    select
-        created_date as metric_date,
-        'sessions' as metric,
-        count(*)::double precision as numerator,
-        1::double precision as denominator,
-        count(*) as sample_size
-    from sessions
-    group by 1, 2
-    union all
-    -- percent of the sessions created that day, and finished, that succeeded
-    select
-        created_date as metric_date,
-        'session_success_rate' as metric,
-        (100.0 * count(*) filter (where is_successful))::double precision as numerator,
-        count(*)::double precision as denominator,
-        count(*) as sample_size
-    from sessions
-    where is_successful is not null
-    group by 1, 2
-    union all
-    -- tokens of the phase executions started that day
-    select
-        phase_date as metric_date,
-        'tokens' as metric,
-        coalesce(sum(total_tokens), 0)::double precision as numerator,
-        1::double precision as denominator,
-        count(total_tokens) as sample_size
-    from phase_executions
-    group by 1, 2
-    union all
-    -- percent of that day's events that are errors
-    select
-        event_date as metric_date,
-        'event_error_rate' as metric,
-        (100.0 * sum(error_event_count))::double precision as numerator,
-        sum(event_count)::double precision as denominator,
-        sum(event_count) as sample_size
-    from events_daily
-    group by 1, 2
+        metric_values.period_start as metric_date,
+        metric_values.metric,
+        coalesce(metric_values.numerator, 0) * metric_list.scale as numerator,
+        case
+            when metric_list.is_rate then coalesce(metric_values.denominator, 0)
+            else 1
+        end as denominator,
+        metric_values.sample_size
+    from metric_values
+    inner join metric_list
+        on metric_values.metric = metric_list.metric
 ),
 
 -- Every day from the first day with any activity to the as_of date, both included. Facts
@@ -144,29 +86,29 @@ date_spine as (
 final as (
     select
         date_spine.metric_date,
-        metrics.metric,
+        metric_list.metric,
         coalesce(daily_values.numerator, 0)::double precision as numerator,
         coalesce(
             daily_values.denominator,
             case
-                when metrics.is_rate then 0
+                when metric_list.is_rate then 0
                 else 1
             end
         )::double precision as denominator,
         case
-            when metrics.is_rate
+            when metric_list.is_rate
                 then daily_values.numerator / nullif(daily_values.denominator, 0)
             else coalesce(daily_values.numerator, 0)
         end::double precision as value,
         coalesce(daily_values.sample_size, 0)::bigint as sample_size,
         reference_time.as_of
     from date_spine
-    cross join metrics
+    cross join metric_list
     cross join reference_time
     left join daily_values
         on
             date_spine.metric_date = daily_values.metric_date
-            and metrics.metric = daily_values.metric
+            and metric_list.metric = daily_values.metric
 )
 
 select * from final

@@ -70,7 +70,7 @@ lint: install ## ruff, formatting, mypy --strict, and sqlfluff over every SQL fi
 	$(LINT_DB) $(BIN)/sqlfluff lint --templater dbt $(DBT_DIR)/models $(DBT_DIR)/tests/singular
 	$(BIN)/sqlfluff lint --templater jinja --exclude-rules layout.indent $(DBT_DIR)/macros \
 		$(DBT_DIR)/tests/generic
-	$(BIN)/sqlfluff lint sql analytics/sql
+	$(BIN)/sqlfluff lint sql analytics/sql orchestration_dagster/defs/watch/sql
 
 fmt: install ## Format and fix what ruff can
 	$(BIN)/ruff format .

@@ -21,12 +21,14 @@ import dagster as dg
 from core.dbt_results import DbtResults, dbt_results_of_run
 from core.exceptions import ForgeError
 from core.settings import Settings
+from core.warehouse import warehouse_dsn
 from orchestration_dagster.definitions import nightly_refresh
+from orchestration_dagster.defs.watch.history import record_run
+from orchestration_dagster.lib.run_history import TRIGGER_TAG
 from orchestration_dagster.lib.run_report import RunReport, read_run
 
 # The instance configuration (telemetry off, run queue, pools) a new DAGSTER_HOME starts from.
 DAGSTER_YAML = Path(__file__).resolve().parents[1] / "orchestration_dagster" / "dagster.yaml"
-TRIGGER_TAG = "forge/trigger"
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,11 @@ def run_nightly_refresh(
     *,
     as_of: dt.datetime | None = None,
     reject_rate_threshold: float | None = None,
+    trigger: str = "forge-warehouse refresh",
 ) -> RefreshRun:
     """Execute nightly_refresh_job in this process, as the schedule would start it (its output
-    to `log_path`), and read back what it did from the run's events and dbt results."""
+    to `log_path`), read back what it did from the run's events and dbt results, and record it
+    in the warehouse's run history (no daemon runs the run-history sensors here)."""
     home = prepare_dagster_home(settings.dagster_home)
     try:
         with output_to(log_path), dg.DagsterInstance.from_config(str(home)) as instance:
@@ -110,9 +114,16 @@ def run_nightly_refresh(
                 dg.reconstructable(nightly_refresh),
                 instance=instance,
                 run_config=run_config(as_of or settings.as_of, reject_rate_threshold),
-                tags={TRIGGER_TAG: "forge-warehouse refresh"},
+                tags={TRIGGER_TAG: trigger},
             )
             report = read_run(instance, result.run_id)
+            record_run(
+                instance,
+                result.run_id,
+                warehouse_dsn(settings),
+                settings.dbt_project_dir / "target",
+                settings.dbt_artifact_runs,
+            )
     except dg.DagsterError as error:  # the run could not start: the instance, its config
         lines = [line.strip() for line in str(error).splitlines() if line.strip()]
         why = " ".join(lines[:2]) or type(error).__name__

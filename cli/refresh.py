@@ -137,10 +137,14 @@ def demo(
             f"{DEMO_REJECT_RATE_THRESHOLD:.0%} per file for the demo "
             f"(FORGE_REJECT_RATE_THRESHOLD, default {settings.reject_rate_threshold:.0%})"
         )
-    _refresh(manifest.now, threshold)
+    _refresh(manifest.now, threshold, trigger="forge-warehouse demo")
 
 
-def _refresh(as_of: dt.datetime | None, reject_rate_threshold: float | None = None) -> None:
+def _refresh(
+    as_of: dt.datetime | None,
+    reject_rate_threshold: float | None = None,
+    trigger: str = "forge-warehouse refresh",
+) -> None:
     # Dagster and the dbt manifest load here, not when any other command starts
     from cli.nightly import new_log_path, run_nightly_refresh
     from cli.refresh_summary import print_refresh_summary, relative_path
@@ -154,7 +158,11 @@ def _refresh(as_of: dt.datetime | None, reject_rate_threshold: float | None = No
         relative_path(log_path, settings),
     )
     run = run_nightly_refresh(
-        settings, log_path, as_of=as_of, reject_rate_threshold=reject_rate_threshold
+        settings,
+        log_path,
+        as_of=as_of,
+        reject_rate_threshold=reject_rate_threshold,
+        trigger=trigger,
     )
     print_refresh_summary(console, dsn, settings, time.monotonic() - clock, run)
     from analytics.report.build import build_report  # a failed run still gets its report

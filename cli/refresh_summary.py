@@ -49,6 +49,7 @@ def print_refresh_summary(
         ).fetchall()
         mart_rows = [(name, _count(conn, "marts", name)) for (name,) in mart_names]
         held = held_batches(conn)
+        watched = conn.execute(_query("select_run_watch"), {"run_id": run.run_id}).fetchall()
     table = Table(title="raw tables", title_justify="left")
     columns = ("raw table", "rows", "batches now", "loaded now", "rejected now")
     for column in (*columns, "duplicates now", "files skipped"):
@@ -78,6 +79,8 @@ def print_refresh_summary(
     )
     for reason in run.failure_reasons():
         console.print(red("  failed:"), reason, soft_wrap=True)
+    for kind, text in watched:  # the run's anomalies and restatements (watch.*)
+        console.print(red(f"  {kind}:"), text, soft_wrap=True)
 
 
 def _count(conn: psycopg.Connection[Any], schema: str, table: str) -> int:

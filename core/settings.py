@@ -42,6 +42,17 @@ class Settings(BaseSettings):
     # FORGE_AUTOMATION=on: Dagster's schedule and sensors start running (production); off, the
     # default, they start stopped, so opening the UI (`make dev`) never changes the data
     automation: bool = False
+    # the dbt artifacts (target/runs/<run id>/, ~15 MB each) of this many newest runs are kept;
+    # older ones are deleted once the run is recorded in watch.runs
+    dbt_artifact_runs: int = Field(default=14, ge=1)
+    # anomalies (issue 14): how many robust deviations from a day's weekday history make an
+    # anomaly; the same weekdays needed before a measure is judged; the checks that block
+    # (comma-separated check names; the others warn)
+    anomaly_threshold: float = Field(default=6.0, gt=0)
+    anomaly_min_weeks: int = Field(default=4, ge=2, le=8)
+    anomaly_blocking_checks: str = ""
+    # a published metric value that moves by more than this share of itself is a restatement
+    restatement_tolerance: float = Field(default=0.005, ge=0)
     # where Dagster POSTs its alerts as JSON, besides its log; None: the log only
     alert_webhook_url: str | None = None
     # the DataForge API: bearer token, page size, per-request timeout, retries of a request
@@ -66,6 +77,11 @@ class Settings(BaseSettings):
     @property
     def cors_origins(self) -> list[str]:
         return [origin.strip() for origin in self.api_cors_origins.split(",") if origin.strip()]
+
+    @property
+    def blocking_anomaly_checks(self) -> frozenset[str]:
+        names = self.anomaly_blocking_checks.split(",")
+        return frozenset(name.strip() for name in names if name.strip())
 
     @property
     def project_dir(self) -> Path:

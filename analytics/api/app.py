@@ -8,6 +8,7 @@ that cannot answer a 503; the OpenAPI document is at /openapi.json, its pages at
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager
@@ -38,6 +39,7 @@ from analytics.api.models import (
     TrendSeries,
     TrendSummary,
 )
+from analytics.api.restatements import Restatement, RestatementPage
 from analytics.metrics import Dimension, Grain, Metric, exact
 from analytics.periods import (
     DEFAULT_PERIODS,
@@ -272,6 +274,50 @@ def get_trend(
             )
             for series in trend.splits
         ],
+    )
+
+
+@router.get(
+    "/analytics/restatements",
+    response_model=RestatementPage,
+    responses={
+        **ERRORS,
+        404: {"model": ErrorBody, "description": "No such metric in marts.dim_metrics."},
+    },
+    summary="Published metric values of closed periods that a later refresh changed",
+)
+def list_restatements(
+    request: Request,
+    metric: Annotated[
+        str | None, Query(max_length=200, description="Only this metric (dim_metrics.metric).")
+    ] = None,
+    grain: Annotated[Grain | None, Query(description="Only this grain.")] = None,
+    since: Annotated[
+        dt.date | None, Query(description="Only restatements recorded on or after this date.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")] = 0,
+) -> RestatementPage:
+    params = {
+        "metric": metric,
+        "grain": grain.value if grain else None,
+        "since": since,
+        "limit": limit,
+        "offset": offset,
+    }
+    with _pool(request).connection() as conn, conn.cursor(row_factory=dict_row) as cursor:
+        if metric is not None:
+            known = cursor.execute(query("select_metric_exists"), {"metric": metric}).fetchone()
+            if not (known and known["known"]):
+                raise HTTPException(404, f"no metric {shown(metric)} in marts.dim_metrics")
+        rows = cursor.execute(query("select_restatements"), params).fetchall()
+    total = int(rows[0]["total"]) if rows else 0
+    return RestatementPage(
+        items=[Restatement(**row) for row in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_offset=offset + limit if offset + limit < total else None,
     )
 
 

@@ -17,6 +17,7 @@ from analytics.metrics import Dimension, Grain, Metric
 from analytics.periods import Span
 from analytics.queries import query
 from analytics.report.health import Health, fetch_health
+from analytics.report.watch import WatchData, fetch_watch
 from analytics.trends import MetricTrend, MissingMetricError, fetch_metric_trend
 from core.db import first_line
 
@@ -71,6 +72,7 @@ class ReportData:
     templates: list[TemplateRow]
     health: Health
     missing: list[str] = field(default_factory=list)
+    watch: WatchData = field(default_factory=WatchData)
 
 
 def fetch_report_data(
@@ -99,6 +101,7 @@ def fetch_report_data(
         templates=[TemplateRow(**row) for row in templates],
         health=fetch_health(conn, dbt_project_dir),
         missing=sorted(set(missing)),
+        watch=fetch_watch(conn),
     )
 
 

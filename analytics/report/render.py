@@ -22,6 +22,7 @@ from analytics.report import charts
 from analytics.report.data import TREND_SPAN, ReportData, TemplateRow
 from analytics.report.formats import FILTERS, age, counts, moment, score, share
 from analytics.report.health import DbtSummary
+from analytics.report.watch_chart import runs_chart
 from analytics.trends import MetricTrend
 
 TITLE = "Forge warehouse report"
@@ -53,6 +54,8 @@ SECTIONS = [
     Section("phases", "Phases: median and 95th percentile duration", "phases.html.j2"),
     Section("templates", "Template succession and success rates", "templates.html.j2"),
     Section("health", "Data health", "health.html.j2"),
+    Section("runs", "Run history: the last 30 nights", "runs.html.j2"),
+    Section("watch", "Anomalies and restatements", "watch.html.j2"),
 ]
 
 
@@ -171,6 +174,8 @@ def _charts(data: ReportData) -> dict[str, Markup]:
         drawn["phases"] = charts.phase_chart(data.phases)
     if data.templates:
         drawn["templates"] = charts.template_timeline(data.templates)
+    if data.watch.runs:
+        drawn["runs"] = runs_chart(data.watch.runs)
     return {name: charts.to_svg(chart) for name, chart in drawn.items()}
 
 

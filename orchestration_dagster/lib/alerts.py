@@ -19,11 +19,15 @@ from orchestration_dagster.lib.source_freshness import SOURCE_FRESH_SUFFIX
 RUN_FAILURE = "run_failure"
 BLOCKING_CHECK_FAILED = "blocking_check_failed"
 MISSED_FRESHNESS = "missed_freshness"
+ANOMALY = "anomaly"
+# the anomaly checks' names end so (defs/watch/judging.py); they alert when they warn too
+ANOMALY_CHECK_SUFFIX = "_within_history"
 
 _TITLES = {
     RUN_FAILURE: "Run failed",
     BLOCKING_CHECK_FAILED: "Blocking check failed",
     MISSED_FRESHNESS: "Missed freshness",
+    ANOMALY: "Anomaly",
 }
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
 _MAX_REASON = 500
@@ -77,7 +81,8 @@ def check_alerts(
     run: dg.DagsterRun,
     step_failures: Sequence[dg.DagsterEvent] = (),
 ) -> list[Alert]:
-    """An alert per failed blocking check and per failed (error-level) source freshness check."""
+    """An alert per failed blocking check, per failed (error-level) source freshness check and
+    per anomaly check that found one (warning or error)."""
     alerts = []
     not_rebuilt = _not_rebuilt(step_failures)
     entries = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
@@ -85,6 +90,12 @@ def check_alerts(
         event = entry.dagster_event
         data = event.event_specific_data if event else None
         if not isinstance(data, dg.AssetCheckEvaluation) or data.passed:
+            continue
+        if data.check_name.endswith(ANOMALY_CHECK_SUFFIX):
+            reason = data.description or f"{data.check_name} found an anomaly"
+            alerts.append(
+                Alert(ANOMALY, data.asset_key.to_user_string(), reason, run.job_name, run.run_id)
+            )
             continue
         if data.severity != dg.AssetCheckSeverity.ERROR:
             continue  # warnings show in Dagster, they do not page anyone

@@ -14,6 +14,8 @@ from ingest.contract.validate import RecordValidator, TimeWindow
 from ingest.sources.files.load import FileOutcome, discover, load_file, load_landing
 from orchestration_dagster.defs.ingest.checks import reject_rate_result, reject_rate_spec
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
+from orchestration_dagster.defs.watch.checks import raw_history_result, raw_history_spec
+from orchestration_dagster.defs.watch.judging import mark_run
 from orchestration_dagster.lib.loads import failures, summarize
 from orchestration_dagster.lib.names import RAW_GROUP, raw_asset_key, raw_pool
 from orchestration_dagster.lib.retries import TRANSIENT_RETRY_POLICY, transient_cause
@@ -55,6 +57,7 @@ def _load(
     settings = warehouse.settings()
     window = TimeWindow.from_settings(settings)
     with connect(dsn) as conn:
+        mark_run(conn, context.run.run_id)  # audit.loads.run_id of every batch below
         if not only:
             return load_landing(
                 conn,
@@ -96,7 +99,10 @@ def build_raw_asset(entity: Entity) -> dg.AssetsDefinition:
         description=f"raw.{entity.name}: every accepted {entity.system} record, append-only.",
         pool=raw_pool(entity.name),
         retry_policy=TRANSIENT_RETRY_POLICY,
-        check_specs=[reject_rate_spec(entity, raw_asset_key(entity.system, entity.name))],
+        check_specs=[
+            reject_rate_spec(entity, raw_asset_key(entity.system, entity.name)),
+            raw_history_spec(entity, raw_asset_key(entity.system, entity.name)),
+        ],
     )
     def _raw_asset(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, config: RawLoadConfig
@@ -141,7 +147,14 @@ def build_raw_asset(entity: Entity) -> dg.AssetsDefinition:
             batches,
             warehouse.settings().reject_rate_threshold,
         )
-        return dg.MaterializeResult(metadata=metadata, check_results=[check])
+        history = raw_history_result(
+            entity,
+            raw_asset_key(entity.system, entity.name),
+            dsn,
+            context.run.run_id,
+            dict(context.run.tags),
+        )
+        return dg.MaterializeResult(metadata=metadata, check_results=[check, history])
 
     return _raw_asset
 

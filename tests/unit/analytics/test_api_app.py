@@ -166,6 +166,7 @@ def test_the_openapi_document_lists_the_seeds_endpoints(client: TestClient) -> N
         "/api/analytics/patterns",
         "/api/analytics/patterns/{pattern_id}",
         "/api/analytics/trends",
+        "/api/analytics/restatements",
         "/api/health",
     }
     assert set(document["paths"]["/api/analytics/patterns"]["get"]["responses"]) == {
@@ -173,6 +174,11 @@ def test_the_openapi_document_lists_the_seeds_endpoints(client: TestClient) -> N
         "400",
         "503",
     }  # FastAPI's 422 is not listed: a bad parameter is a 400
+    restatements = document["paths"]["/api/analytics/restatements"]["get"]
+    assert set(restatements["responses"]) == {"200", "400", "404", "503"}
+    fields = document["components"]["schemas"]["Restatement"]["properties"]
+    assert "unit" in fields["old_value"]["description"] and "unit" in fields
+    assert "fraction" in fields["relative_change"]["description"]
     assert "HTTPValidationError" not in document["components"]["schemas"]
 
 

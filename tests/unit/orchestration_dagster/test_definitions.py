@@ -87,6 +87,9 @@ def test_definitions_load_fast_without_a_database_in_the_configured_timezone(
         "marts_freshness_sensor": "RUNNING",
         "missed_freshness_sensor": "RUNNING",
         "run_failure_sensor": "RUNNING",
+        "run_history_success_sensor": "RUNNING",
+        "run_history_failure_sensor": "RUNNING",
+        "run_history_canceled_sensor": "RUNNING",
         "nightly_refresh_schedule": "RUNNING",
     }
 
@@ -103,7 +106,7 @@ def test_sensors_and_the_schedule_start_stopped_unless_forge_automation_is_on(
     statuses = [sensor.default_status.value for sensor in repository.sensor_defs]
     statuses.append(repository.get_schedule_def("nightly_refresh_schedule").default_status.value)
 
-    assert len(statuses) == 5 and set(statuses) == {expected}
+    assert len(statuses) == 8 and set(statuses) == {expected}
 
 
 def _snapshot(defs: dg.Definitions) -> list[str]:
@@ -122,7 +125,7 @@ def test_asset_keys_and_check_names_are_the_reviewed_list(defs: dg.Definitions) 
     assert current == SNAPSHOT.read_text(encoding="utf-8").splitlines()
 
 
-def test_the_location_holds_the_nightly_job_its_schedule_and_the_four_sensors(
+def test_the_location_holds_the_nightly_job_its_schedule_and_the_seven_sensors(
     defs: dg.Definitions,
 ) -> None:
     repository = defs.get_repository_def()
@@ -134,6 +137,9 @@ def test_the_location_holds_the_nightly_job_its_schedule_and_the_four_sensors(
         "marts_freshness_sensor",
         "run_failure_sensor",
         "missed_freshness_sensor",
+        "run_history_success_sensor",
+        "run_history_failure_sensor",
+        "run_history_canceled_sensor",
     }
     assert set(defs.resources or {}) == {"warehouse", "dbt", "dbt_vars", "alerts"}
 

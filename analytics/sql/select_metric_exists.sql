@@ -1,0 +1,4 @@
+select exists(
+    select from marts.dim_metrics
+    where metric = %(metric)s
+) as known

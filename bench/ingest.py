@@ -6,11 +6,11 @@ Run on demand (not a test):
     .venv/bin/python bench/ingest.py --rows 1000000 --rows 5000000
 
 For each N it writes N orchestration_events as JSONL (and the same rows as CSV), then in one
-run measures (a) `psql \\copy` of the CSV into raw.orchestration_events, the limit, and (b)
-`forge-warehouse ingest files` end to end (validation, duplicate check, COPY, audit), and
-prints rows/s of both, the ratio b/a and the peak RSS of (b). Both load into the same empty
-table with the same indexes, in a database of their own (embedded Postgres unless
-WAREHOUSE_DSN is set).
+run measures (a) `psql \\copy` of the CSV into a plain table with the raw table's column types
+and no index, default or constraint, the hardest honest limit, and (b) `forge-warehouse ingest
+files` end to end into raw.orchestration_events (validation, duplicate check, COPY with raw's
+indexes, audit), and prints rows/s of both, the ratio b/a and the peak RSS of (b). Both run in a
+database of their own (embedded Postgres unless WAREHOUSE_DSN is set).
 """
 
 from __future__ import annotations
@@ -120,9 +120,21 @@ def bench_database() -> tuple[str, str]:
     return dsn, admin
 
 
+PLAIN = "public.plain_events"
+LOADED = (*COLUMNS, "_load_id", "_line_number", "_record_hash")
+
+
 def empty_tables(dsn: str) -> None:
+    """Empty raw, the audit and the plain table (typed as raw's columns, with no index)."""
+    columns = sql.SQL(", ").join(map(sql.Identifier, LOADED))
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("truncate raw.orchestration_events, audit.loads, audit.rejects")
+        conn.execute(sql.SQL("drop table if exists {}").format(sql.SQL(PLAIN)))
+        conn.execute(
+            sql.SQL(
+                "create table {} as select {} from raw.orchestration_events with no data"
+            ).format(sql.SQL(PLAIN), columns)
+        )
         conn.execute("checkpoint")
 
 
@@ -131,8 +143,8 @@ def copy_limit(dsn: str, csv_path: Path) -> float:
     from pgserver._commands import POSTGRES_BIN_PATH  # the psql that ships with the server
 
     psql = POSTGRES_BIN_PATH / "psql"
-    columns = ", ".join((*COLUMNS, "_load_id", "_line_number", "_record_hash"))
-    command = f"\\copy raw.orchestration_events ({columns}) from '{csv_path}' with (format csv)"
+    columns = ", ".join(LOADED)
+    command = f"\\copy {PLAIN} ({columns}) from '{csv_path}' with (format csv)"
     started = time.perf_counter()
     subprocess.run([str(psql), dsn, "-q", "-c", command], check=True)
     return time.perf_counter() - started
@@ -155,9 +167,9 @@ def ingest_files(dsn: str, landing: Path) -> tuple[float, int]:
     return seconds, usage.ru_maxrss
 
 
-def loaded_rows(dsn: str) -> int:
+def loaded_rows(dsn: str, table: str = "raw.orchestration_events") -> int:
     with psycopg.connect(dsn) as conn:
-        query = sql.SQL("select count(*) from raw.orchestration_events")
+        query = sql.SQL("select count(*) from {}").format(sql.SQL(table))
         row = conn.execute(query).fetchone()
     return int(row[0]) if row else 0
 
@@ -175,7 +187,7 @@ def main() -> None:
                 landing, csv_path = write_events(Path(scratch), rows)
                 empty_tables(dsn)
                 copy_seconds = copy_limit(dsn, csv_path)
-                assert loaded_rows(dsn) == rows
+                assert loaded_rows(dsn, PLAIN) == rows
                 empty_tables(dsn)
                 ingest_seconds, peak_kib = ingest_files(dsn, landing)
                 assert loaded_rows(dsn) == rows

@@ -61,6 +61,8 @@ INCREMENTAL_OUTSIDE_MARTS = (
     "staging.stg_dataforge__project_outcomes",
     "staging.stg_prompt_runner__orchestration_code_metrics",
     "intermediate.int_session_templates_unpivoted",
+    "intermediate.int_template_usage_daily",
+    "intermediate.int_phase_executions_daily",
 )
 STRATEGIES = ("delete+insert", "merge")
 IMPLAUSIBLE_TIMES = PROJECT_DIR / "tests" / "fixtures" / "raw" / "implausible_times.sql"

@@ -18,7 +18,7 @@ LINT_DB := FORGE_PG_HOST=$(LINT_HOME)/pgdata FORGE_PG_USER=postgres FORGE_PG_DBN
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install browser demo test test-unit test-integration lint fmt dev dagster-dev dbt-build clean
+.PHONY: help install browser demo docs test test-newcomer test-unit test-integration lint fmt dev dagster-dev dbt-build clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -47,10 +47,13 @@ demo: install ## Run the nightly refresh on demo data (embedded Postgres unless 
 	$(BIN)/forge-warehouse demo
 
 test: install browser ## Run the whole test suite (unit and integration, real Postgres, dbt, Dagster)
-	$(BIN)/pytest -m "integration or not integration"
+	$(BIN)/pytest -m "(integration or not integration) and not newcomer"
+
+test-newcomer: install browser ## The slow tier: a fresh clone's first hour, as the README words it
+	$(BIN)/pytest -m newcomer
 
 test-unit: install ## Only the fast tier: no database
-	$(BIN)/pytest -m "not integration"
+	$(BIN)/pytest -m "not integration and not newcomer"
 
 test-integration: install browser ## Only the tests that need Postgres
 	$(BIN)/pytest -m integration
@@ -71,6 +74,11 @@ lint: install ## ruff, formatting, mypy --strict, and sqlfluff over every SQL fi
 fmt: install ## Format and fix what ruff can
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+DOCS_PORT ?= 8080
+
+docs: install ## Build the dbt docs site of the warehouse and serve it on http://127.0.0.1:8080
+	$(BIN)/forge-warehouse docs --port $(DOCS_PORT)
 
 dbt-build: install ## dbt build against the warehouse
 	$(BIN)/forge-warehouse build

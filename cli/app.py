@@ -14,6 +14,7 @@ import typer
 from cli.analytics import bi_login_app, report, serve
 from cli.console import console, red
 from cli.db import db_app
+from cli.docs import docs
 from cli.export import export
 from cli.ingest import generate, ingest_app
 from cli.refresh import build, demo, refresh
@@ -39,6 +40,7 @@ app.command()(demo)
 app.add_typer(bi_login_app, name="bi-login")
 app.command("serve")(serve)
 app.command("report")(report)
+app.command("docs")(docs)
 app.command("export")(export)
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import shlex
+from typing import Annotated
+
 import typer
 
 from cli.console import console
 from core import embedded
-from core.db import connect, describe, parse_dsn
+from core.db import connect, dbt_env, describe, parse_dsn
+from core.exceptions import ForgeError
 from core.migrations import applied_versions
 from core.settings import get_settings
 from core.warehouse import prepare
@@ -15,10 +19,62 @@ db_app = typer.Typer(help="The warehouse database: the embedded Postgres or WARE
 
 
 @db_app.command("up")
-def db_up() -> None:
+def db_up(
+    tcp: Annotated[
+        bool,
+        typer.Option(
+            "--tcp",
+            help="Also listen on 127.0.0.1 for BI tools that need TCP (passwords required there).",
+        ),
+    ] = False,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, help="The TCP port, with --tcp.")
+    ] = embedded.DEFAULT_PORT,
+) -> None:
     """Start the warehouse (embedded unless WAREHOUSE_DSN is set) and apply its schemas."""
-    dsn = prepare(get_settings())
+    settings = get_settings()
+    if tcp and settings.warehouse_dsn is not None:
+        raise ForgeError(
+            "--tcp opens the embedded warehouse on TCP; WAREHOUSE_DSN's server is reached "
+            "the way it is configured"
+        )
+    if tcp:
+        embedded.start_tcp(settings.pgdata, settings.embedded_database, port)
+    dsn = prepare(settings)
     console.print(f"warehouse ready at {describe(parse_dsn(dsn))}")
+    if tcp:
+        console.print(
+            f"listening on {embedded.LOOPBACK}:{port} too; a password is required there. "
+            f"Make a login for a BI tool: forge-warehouse bi-login create NAME "
+            f"--host {embedded.LOOPBACK} --port {port}"
+        )
+
+
+@db_app.command("env")
+def db_env() -> None:
+    """Print what psql, dbt and other libpq tools need, as shell export lines (PATH gets the
+    psql that comes with the embedded server, after yours): eval "$(forge-warehouse db env)"."""
+    settings = get_settings()
+    dsn = prepare(settings)
+    params = parse_dsn(dsn)
+    variables = {
+        "PGHOST": str(params.get("host") or "localhost"),
+        "PGPORT": str(params.get("port") or embedded.DEFAULT_PORT),
+        "PGUSER": str(params.get("user") or "postgres"),
+        "PGDATABASE": str(params.get("dbname") or params.get("user") or "postgres"),
+        **({"PGPASSWORD": str(params["password"])} if params.get("password") else {}),
+        **dbt_env(dsn),
+        "DBT_PROJECT_DIR": str(settings.dbt_project_dir),
+        "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
+    }
+    for name, value in variables.items():
+        typer.echo(f"export {name}={shlex.quote(value)}")
+    from pgserver._commands import POSTGRES_BIN_PATH  # psql and pg_dump, after any of your own
+
+    typer.echo(f'export PATH="$PATH":{shlex.quote(str(POSTGRES_BIN_PATH))}')
+    port = embedded.tcp_port(settings.pgdata) if settings.warehouse_dsn is None else None
+    if port is not None:
+        typer.echo(f"# BI tools over TCP: host {embedded.LOOPBACK}, port {port}, a BI login")
 
 
 @db_app.command("down")
@@ -41,7 +97,9 @@ def db_status() -> None:
         if pid is None:
             console.print(f"embedded Postgres in {settings.pgdata}: not running")
             raise typer.Exit(3)
-        console.print(f"embedded Postgres in {settings.pgdata}: running (pid {pid})")
+        port = embedded.tcp_port(settings.pgdata)
+        listening = f", also on {embedded.LOOPBACK}:{port}" if port is not None else ""
+        console.print(f"embedded Postgres in {settings.pgdata}: running (pid {pid}{listening})")
     dsn = prepare(get_settings()) if settings.warehouse_dsn is None else _external_dsn()
     with connect(dsn) as conn:
         version = conn.execute("show server_version").fetchone()

@@ -1,7 +1,7 @@
-"""`dbt build` as the nightly runs it, in a child process whose output streams to the terminal.
+"""`dbt build` as the nightly runs it, in a child process whose full output goes to a log file.
 
-Its artifacts go to a folder of its own (target/cli-build/), emptied of old results first, so
-the results read back are this build's.
+Its artifacts go to a folder of their own (target/cli-build/), emptied of old results first, so
+the results read back are this build's; the terminal gets a summary of them.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.db import dbt_env
@@ -19,16 +21,32 @@ from core.exceptions import ForgeError
 from core.settings import Settings
 
 TARGET = Path("target") / "cli-build"
+_FAILED = ("error", "fail", "runtime error")
+_SHOWN_FAILURES = 10
 
 
-def run_dbt_build(settings: Settings, dsn: str, *, as_of: dt.datetime | None) -> DbtResults:
-    """`dbt build` over the whole project: models, snapshots and data tests, not dbt's unit tests
-    (they check the SQL on fixed rows and run in the test suite)."""
+@dataclass(frozen=True)
+class BuildRequest:
+    """What to build: dbt selectors, and whether incremental models start again from nothing."""
+
+    select: Sequence[str] = ()
+    exclude: Sequence[str] = ()
+    full_refresh: bool = False
+    as_of: dt.datetime | None = None
+
+
+def new_build_log(settings: Settings) -> Path:
+    """Where a build's output goes: .warehouse/logs/build-<UTC time>.log."""
+    return settings.home / "logs" / f"build-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}.log"
+
+
+def build_command(settings: Settings, request: BuildRequest) -> list[str]:
+    """The dbt command line: models, snapshots and data tests, not dbt's unit tests (they check
+    the SQL on fixed rows and run in the test suite); plain text, no colour codes."""
     project = settings.dbt_project_dir
-    results = project / TARGET / RUN_RESULTS
-    results.unlink(missing_ok=True)
     command = [
         str(Path(sys.executable).with_name("dbt")),
+        "--no-use-colors",
         "build",
         "--exclude-resource-type",
         "unit_test",
@@ -39,12 +57,65 @@ def run_dbt_build(settings: Settings, dsn: str, *, as_of: dt.datetime | None) ->
         "--target-path",
         str(TARGET),
     ]
-    as_of = as_of or settings.as_of
+    if request.select:
+        command += ["--select", *request.select]
+    if request.exclude:
+        command += ["--exclude", *request.exclude]
+    if request.full_refresh:
+        command.append("--full-refresh")
+    as_of = request.as_of or settings.as_of
     if as_of is not None:
         moment = as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.UTC)
         command += ["--vars", json.dumps({"as_of": moment.isoformat()})]
+    return command
+
+
+def run_dbt_build(
+    settings: Settings, dsn: str, request: BuildRequest, log_path: Path
+) -> DbtResults:
+    """Run the build with its output in `log_path`; its results, or one sentence why none."""
+    project = settings.dbt_project_dir
+    results = project / TARGET / RUN_RESULTS
+    results.unlink(missing_ok=True)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **dbt_env(dsn)}
-    subprocess.run(command, env=env, cwd=project, check=False)
+    with log_path.open("w", encoding="utf-8") as log:
+        subprocess.run(
+            build_command(settings, request),
+            env=env,
+            cwd=project,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
     if not results.exists():
-        raise ForgeError("dbt build did not run (no run_results.json); see its output above")
+        raise ForgeError(f"dbt build did not run: {_reason(log_path)}; full log: {log_path}")
     return read_run_results(results)
+
+
+def failure_lines(results: DbtResults) -> list[str]:
+    """One line per node that errored or failed: its name and the first line of dbt's message."""
+    lines = []
+    for result in results.results:
+        if result.get("status") not in _FAILED:
+            continue
+        name = str(result.get("unique_id", "?")).split(".", 2)[-1]
+        message = [line.strip() for line in str(result.get("message") or "").splitlines()]
+        reason = next((line for line in message if line), str(result.get("status")))
+        failures = result.get("failures")
+        counted = f" ({failures} rows)" if failures else ""
+        lines.append(f"{result.get('status')}: {name}{counted}: {reason[:300]}")
+    if len(lines) > _SHOWN_FAILURES:
+        lines = [*lines[:_SHOWN_FAILURES], f"... and {len(lines) - _SHOWN_FAILURES} more"]
+    return lines
+
+
+def _reason(log_path: Path) -> str:
+    """The line of dbt's output that says why it stopped before running anything."""
+    try:
+        lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return "it wrote no output"
+    stripped = [line.strip() for line in lines if line.strip()]
+    errors = [line for line in stripped if "error" in line.lower()]
+    return (errors or stripped or ["it wrote no output"])[-1][:300]

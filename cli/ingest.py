@@ -3,6 +3,7 @@ write demo landing files."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -54,12 +55,27 @@ def generate(
             help="Also create the seeds' tables in this Postgres and fill them with the data.",
         ),
     ] = None,
+    now: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            parser=arguments.as_of,
+            metavar="WHEN",
+            help="When the data ends (default: the current hour, UTC); the same seed and WHEN "
+            f"give the same files, e.g. {arguments.AS_OF_EXAMPLES}.",
+        ),
+    ] = None,
 ) -> None:
     """Write deterministic synthetic source data as landing files for all six entities."""
+    from synthetic.generate import current_hour
     from synthetic.generate import generate as write_landing_files
 
-    manifest = write_landing_files(out, sessions=sessions, seed=seed, dirty_rate=dirty_rate)
-    console.print(f"wrote landing files for {sessions} sessions to {out}")
+    manifest = write_landing_files(
+        out, sessions=sessions, seed=seed, dirty_rate=dirty_rate, now=now or current_hour()
+    )
+    console.print(
+        f"wrote landing files for {sessions} sessions, up to {manifest.now:%Y-%m-%d %H:%M} UTC, "
+        f"to {out}"
+    )
     logger.debug("manifest: %s", manifest)
     if source_dsn is not None:
         from synthetic.source_db import seed_source

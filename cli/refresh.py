@@ -10,8 +10,7 @@ from typing import Annotated
 import typer
 
 from cli import arguments
-from cli.console import console
-from cli.dbt_build import run_dbt_build
+from cli.console import console, red
 from core.settings import get_settings
 from core.warehouse import prepare
 
@@ -29,13 +28,47 @@ def build(
             "(default: the build's start).",
         ),
     ] = None,
+    select: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--select",
+            "-s",
+            help="dbt selector of what to build (repeatable), e.g. marts or +pattern_analytics.",
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="dbt selector to leave out (repeatable).")
+    ] = None,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh", help="Rebuild incremental models and snapshots from all of raw."
+        ),
+    ] = False,
 ) -> None:
-    """Run dbt build (models, snapshots, data tests) against the warehouse, as the nightly does."""
+    """Run dbt build (models, snapshots, data tests) against the warehouse, as the nightly does;
+    dbt's full output goes to a log file, the terminal gets the summary."""
+    from cli.dbt_build import BuildRequest, failure_lines, new_build_log, run_dbt_build
+    from cli.refresh_summary import relative_path
+
     settings = get_settings()
     dsn = prepare(settings)
-    result = run_dbt_build(settings, dsn, as_of=as_of)
-    console.print(result.summary_line())
-    if not result.succeeded:
+    request = BuildRequest(tuple(select or ()), tuple(exclude or ()), full_refresh, as_of)
+    log_path = new_build_log(settings)
+    started = time.monotonic()
+    with console.status("running dbt build"):
+        results = run_dbt_build(settings, dsn, request, log_path)
+    console.print(results.summary_line())
+    for line in failure_lines(results):
+        console.print(red("  " + line.split(":", 1)[0] + ":"), line.split(":", 1)[1].strip())
+    console.print(
+        f"dbt build {'succeeded' if results.succeeded else 'FAILED'} in "
+        f"{time.monotonic() - started:.1f} s; full log: {relative_path(log_path, settings)}"
+    )
+    if not results.results:
+        console.print(red("nothing was built:"), "the selection matched no model, test or snapshot")
+        raise typer.Exit(1)
+    if not results.succeeded:
         raise typer.Exit(1)
 
 
@@ -55,20 +88,41 @@ def refresh(
 
 
 def demo(
-    sessions: Annotated[int, typer.Option(min=1, help="Orchestration sessions to make.")] = 300,
+    sessions: Annotated[
+        int, typer.Option(parser=arguments.sessions, help="Orchestration sessions to make.")
+    ] = 300,
     seed: Annotated[int, typer.Option(help="Random seed of the demo data.")] = 42,
-    dirty_rate: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.02,
+    dirty_rate: Annotated[
+        float,
+        typer.Option(parser=arguments.fraction, help="Share of bad and duplicate records (0-1)."),
+    ] = 0.02,
+    now: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            parser=arguments.as_of,
+            metavar="WHEN",
+            help="When the demo data ends (default: the current hour, UTC), "
+            f"e.g. {arguments.AS_OF_EXAMPLES}.",
+        ),
+    ] = None,
 ) -> None:
     """Start the warehouse, generate demo data into the landing directory, run the refresh."""
+    from cli.refresh_summary import relative_path
+    from synthetic.generate import current_hour
     from synthetic.generate import generate as write_landing_files
 
     settings = get_settings()
     manifest = write_landing_files(
-        settings.landing, sessions=sessions, seed=seed, dirty_rate=dirty_rate
+        settings.landing,
+        sessions=sessions,
+        seed=seed,
+        dirty_rate=dirty_rate,
+        now=now or current_hour(),
     )
     console.print(
-        f"demo source data: {sessions} sessions up to {manifest.now:%Y-%m-%d} in "
-        f"{settings.landing}; marts measured as of then"
+        f"demo source data: {sessions} sessions over the 90 days up to "
+        f"{manifest.now:%Y-%m-%d %H:%M} UTC in {relative_path(settings.landing, settings)}; "
+        "marts measured as of then"
     )
     threshold = None
     if dirty_rate and "FORGE_REJECT_RATE_THRESHOLD" not in os.environ:

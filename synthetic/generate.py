@@ -76,8 +76,15 @@ _OUR_FILE = re.compile(r"^\.?\d{4}-[a-z_]+-\d{4}-\d{2}-\d{2}\.(jsonl|jsonl\.gz|c
 
 
 def reference_now(seed: int) -> datetime:
-    """The default `now`: a fixed day derived from the seed (2025-12-01 plus seed mod 30 days)."""
+    """The library's default `now`, for tests: a fixed day derived from the seed (2025-12-01 plus
+    seed mod 30 days)."""
     return REFERENCE_DAY + timedelta(days=seed % 30)
+
+
+def current_hour() -> datetime:
+    """The demo's `now`: the start of the current UTC hour, so the demo's data ends when it is
+    made (and the same seed within the hour gives the same files, which then load nothing)."""
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 # --------------------------------------------------------------------------- the manifest
@@ -455,9 +462,10 @@ def generate(
     """Write landing files for the six entities into `out_dir` and return their manifest.
 
     Deterministic: the same arguments give byte-identical files. `now` (the end of the 90-day
-    window) defaults to `reference_now(seed)`, a fixed day, never the wall clock, so a demo is
-    reproducible; build the marts with `as_of` = the manifest's `now` for the relative windows
-    to be meaningful. A naive `now` means UTC. `dirty_rate` is the share of records delivered
+    window) defaults to `reference_now(seed)`, a fixed day, so tests are reproducible; the CLI's
+    `generate` and `demo` pass `current_hour()`, so the demo's data ends when it is made. Build
+    the marts with `as_of` = the manifest's `now` (or later) for the relative windows to be
+    meaningful. A naive `now` means UTC. `dirty_rate` is the share of records delivered
     with an anomaly (bad, duplicated, or with an unknown field); 0 gives clean files without
     duplicates. Files this generator wrote before into `out_dir` are replaced; other files are
     left alone (and the manifest does not count them).

@@ -1,15 +1,14 @@
-"""The generated password itself, checked by a server that asks for it.
+"""The generated password itself, checked by a server that asks for it; and the embedded
+warehouse opened for BI tools on TCP by `forge-warehouse db up --tcp`.
 
 The test server trusts its unix socket, so no other test proves the password. Here a throwaway
-data folder is set up the way pgserver sets up the embedded one, opened on TCP the way
-docs/analyst-guide.md tells (trust lines for TCP turned into scram-sha-256), and a BI login made
-by `bi-login create --host 127.0.0.1 --port N` connects with the printed string. About a second.
+embedded warehouse (its own FORGE_HOME) is opened on TCP by the command the README gives, a BI
+login made by `bi-login create --host 127.0.0.1 --port N` connects with the printed string, and
+nobody gets in over TCP without a password. A few seconds.
 """
 
 from __future__ import annotations
 
-import os
-import pwd
 import shutil
 import socket
 import subprocess
@@ -21,78 +20,48 @@ import psycopg
 import pytest
 from pgserver._commands import POSTGRES_BIN_PATH
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from typer.testing import CliRunner, Result
 
-from core.migrations import migrate
-from core.settings import PROJECT_DIR
+from cli.app import app
+from core import embedded
+from core.exceptions import ForgeError
+from core.settings import PROJECT_DIR, get_settings
 from tests.integration.test_analytics_warehouse import created_dsn, run_cli, unique_name
 
 pytestmark = pytest.mark.integration
 
-# the documented edit of pg_hba.conf (docs/analyst-guide.md, "The embedded warehouse on TCP")
-REQUIRE_PASSWORDS_ON_TCP = r"s/^(host\s+all\s+all\s+\S+\s+)trust/\1scram-sha-256/"
+
+@pytest.fixture(scope="module")
+def home() -> Iterator[Path]:
+    """A FORGE_HOME of its own (inside the project: as root, the server runs as user pgserver
+    and must reach the folder); its server is stopped and the folder removed afterwards."""
+    path = PROJECT_DIR / ".warehouse" / f"test-tcp-{uuid.uuid4().hex[:8]}"
+    try:
+        yield path
+    finally:
+        embedded.stop(path / "pgdata")
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
-def tcp_server() -> Iterator[tuple[str, int]]:
-    """(admin DSN over the unix socket, TCP port) of a fresh server; removed afterwards."""
-    # inside the project: as root, the server runs as user pgserver and must reach the folder
-    pgdata = PROJECT_DIR / ".warehouse" / f"test-tcp-{uuid.uuid4().hex[:8]}"
-    pgdata.mkdir(parents=True)
-    user = "pgserver" if os.geteuid() == 0 else None
-    if user is not None:
-        entry = pwd.getpwnam(user)
-        os.chown(pgdata, entry.pw_uid, entry.pw_gid)
+def tcp_server(home: Path) -> tuple[str, int]:
+    """(admin DSN over the unix socket, TCP port) after `forge-warehouse db up --tcp --port N`."""
     port = _free_port()
+    result = forge(["db", "up", "--tcp", "--port", str(port)], home)
+    assert result.exit_code == 0, result.output
+    assert f"listening on 127.0.0.1:{port}" in result.output
+    admin = embedded.start(home / "pgdata", "forge")
+    return admin, port
+
+
+def forge(args: list[str], home: Path) -> Result:
+    """A forge-warehouse command in this process, on the embedded warehouse in `home`."""
+    get_settings.cache_clear()
     try:
-        _pg(
-            "initdb",
-            pgdata,
-            user,
-            "--auth=trust",
-            "--auth-local=trust",
-            "-U",
-            "postgres",
-            "--encoding=utf8",
-            "--no-sync",
-        )
-        subprocess.run(
-            ["sed", "-i", "-E", REQUIRE_PASSWORDS_ON_TCP, str(pgdata / "pg_hba.conf")], check=True
-        )
-        _pg(
-            "pg_ctl",
-            pgdata,
-            user,
-            "-w",
-            "-l",
-            str(pgdata / "log"),
-            "-o",
-            f"-h 127.0.0.1 -p {port} -k {pgdata}",
-            "start",
-        )
-        admin = f"postgresql://postgres@/postgres?host={pgdata}&port={port}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute("create database forge")
-        dsn = make_conninfo(admin, dbname="forge")
-        migrate(dsn, PROJECT_DIR / "sql" / "warehouse")
-        yield dsn, port
+        env = {"FORGE_HOME": str(home), "WAREHOUSE_DSN": None}
+        return CliRunner().invoke(app, args, env=env)
     finally:
-        subprocess.run(
-            [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "-w", "-m", "immediate", "stop"],
-            capture_output=True,
-            user=user,
-            check=False,
-        )
-        shutil.rmtree(pgdata, ignore_errors=True)
-
-
-def _pg(tool: str, pgdata: Path, user: str | None, *args: str) -> None:
-    subprocess.run(
-        [str(POSTGRES_BIN_PATH / tool), "-D", str(pgdata), *args],
-        capture_output=True,
-        user=user,
-        check=True,
-        timeout=60,
-    )
+        get_settings.cache_clear()
 
 
 def _free_port() -> int:
@@ -100,6 +69,26 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def test_nobody_gets_in_over_tcp_without_a_password(tcp_server: tuple[str, int]) -> None:
+    _, port = tcp_server
+    with pytest.raises(psycopg.OperationalError, match="password"):
+        psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/forge", connect_timeout=5)
+
+
+def test_db_status_and_env_tell_how_to_reach_it(tcp_server: tuple[str, int], home: Path) -> None:
+    _, port = tcp_server
+    status = forge(["db", "status"], home)
+    assert f"also on 127.0.0.1:{port}" in status.output, status.output
+    exports = forge(["db", "env"], home)
+    assert exports.exit_code == 0, exports.output
+    # the lines as a shell reads them, then psql with nothing else set
+    psql = POSTGRES_BIN_PATH / "psql"
+    shell = f'{exports.output}\n"{psql}" -tA -c "select current_database()"'
+    answer = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, check=False)
+    assert answer.stdout.strip() == "forge", answer.stderr
+    assert f"port {port}" in exports.output
 
 
 def test_the_printed_password_logs_in_over_tcp_and_a_wrong_one_does_not(
@@ -130,3 +119,20 @@ def test_the_printed_password_logs_in_over_tcp_and_a_wrong_one_does_not(
     assert revoked.exit_code == 0, revoked.output
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(dsn)
+
+
+def test_a_taken_port_is_one_sentence_and_the_warehouse_keeps_running(
+    tcp_server: tuple[str, int], home: Path
+) -> None:
+    admin, _ = tcp_server
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = forge(["db", "up", "--tcp", "--port", str(taken.getsockname()[1])], home)
+    # the ForgeError the CLI's main() prints as one sentence, exit 1
+    message = str(result.exception)
+    assert isinstance(result.exception, ForgeError), result.output
+    assert message.startswith("cannot listen on 127.0.0.1:") and "--port" in message
+    assert "\n" not in message
+    with psycopg.connect(admin) as conn:
+        assert conn.execute("select 1").fetchone() == (1,)

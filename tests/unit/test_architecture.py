@@ -56,3 +56,15 @@ def test_every_package_of_ours_has_a_rule() -> None:
         if path.parent.name not in ("tests", "bench")
     }
     assert packages == set(ALLOWED)
+
+
+def test_every_module_opens_with_a_sentence_saying_what_it_is_for() -> None:
+    silent = []
+    for package in ALLOWED:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            docstring = ast.get_docstring(tree) or ""
+            first = " ".join(docstring.strip().split("\n\n")[0].split())
+            if not first.endswith((".", ":")):
+                silent.append(f"{path.relative_to(ROOT)}: {first[:60]!r}")
+    assert silent == [], "modules without an opening sentence:\n" + "\n".join(silent)

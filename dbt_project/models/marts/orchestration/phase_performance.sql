@@ -1,5 +1,5 @@
 {#
-    Means and totals add up the per-day sums of int_phase_executions_daily (kept
+    Means and totals add up the per-day sums of fct_phase_executions_daily (kept
     incrementally); the percentiles are exact, as percentile_cont computes them, without
     sorting any phase's executions: with n durations, the value at position p x (n - 1)
     and the next one are read by offset along fct_phase_executions' index on
@@ -11,7 +11,7 @@
 with
 
 phase_executions_daily as (
-    select * from {{ ref('int_phase_executions_daily') }}
+    select * from {{ ref('fct_phase_executions_daily') }}
 ),
 
 -- Read by the correlated lookups below: not materialized, so each reaches the index.

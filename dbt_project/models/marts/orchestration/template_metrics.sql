@@ -1,5 +1,5 @@
 {#
-    Added up from int_template_usage_daily, the per-day sums kept incrementally (a few rows
+    Added up from fct_template_uses_daily, the per-day sums kept incrementally (a few rows
     per template and day), so a night's build reads no session it did not change: every mean
     is a sum over a count there, and every count and extreme adds up over days.
 #}
@@ -7,13 +7,13 @@
 with
 
 template_usage_daily as (
-    select * from {{ ref('int_template_usage_daily') }}
+    select * from {{ ref('fct_template_uses_daily') }}
     where template_hash is not null
 ),
 
 -- A template's rank and successor by first use (the succession rule lives there).
 templates_ranked as (
-    select * from {{ ref('int_templates_ranked') }}
+    select * from {{ ref('templates_ranked') }}
 ),
 
 -- usage_count counts sessions: one row per session and template type upstream.

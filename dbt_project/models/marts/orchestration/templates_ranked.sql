@@ -1,5 +1,5 @@
 {#
-    A table, not a view: it reads int_template_usage_daily, which a full refresh replaces (a
+    A table, not a view: it reads fct_template_uses_daily, which a full refresh replaces (a
     view on it would go with that table's drop). Each template's first and last use come from
     those per-day extremes (a few rows per template and day), not from every session.
 #}
@@ -13,7 +13,7 @@ template_usage_daily as (
         template_hash,
         first_used_at,
         last_used_at
-    from {{ ref('int_template_usage_daily') }}
+    from {{ ref('fct_template_uses_daily') }}
     where template_hash is not null
 ),
 

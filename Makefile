@@ -30,7 +30,8 @@ $(UV):
 	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 .venv/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
+	@echo "Installing the pinned dependencies into .venv/ (uv.lock; quiet unless something fails)"
+	$(UV) sync --quiet --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 # Dagster imports the dbt manifest; it is built here, once per change, not on every import.

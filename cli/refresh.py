@@ -58,6 +58,13 @@ def build(
     started = time.monotonic()
     with console.status("running dbt build"):
         results = run_dbt_build(settings, dsn, request, log_path)
+    if not results.results:
+        console.print(
+            red("nothing was built:"),
+            "the selection matched no model, test or snapshot; "
+            f"full log: {relative_path(log_path, settings)}",
+        )
+        raise typer.Exit(1)
     console.print(results.summary_line())
     for line in failure_lines(results):
         console.print(red("  " + line.split(":", 1)[0] + ":"), line.split(":", 1)[1].strip())
@@ -65,9 +72,6 @@ def build(
         f"dbt build {'succeeded' if results.succeeded else 'FAILED'} in "
         f"{time.monotonic() - started:.1f} s; full log: {relative_path(log_path, settings)}"
     )
-    if not results.results:
-        console.print(red("nothing was built:"), "the selection matched no model, test or snapshot")
-        raise typer.Exit(1)
     if not results.succeeded:
         raise typer.Exit(1)
 

@@ -88,7 +88,7 @@ class Settings(BaseSettings):
         return PROJECT_DIR / "sql" / "warehouse"
 
 
-def _variable(field: str) -> str:
+def environment_variable(field: str) -> str:
     """The environment variable a setting is read from."""
     alias = Settings.model_fields[field].validation_alias
     if isinstance(alias, AliasChoices):
@@ -104,7 +104,7 @@ def get_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         problems = [
-            f"{_variable(str(problem['loc'][0]))}={problem['input']!r}: {problem['msg']}"
+            f"{environment_variable(str(problem['loc'][0]))}={problem['input']!r}: {problem['msg']}"
             for problem in error.errors()
         ]
         raise SettingsError("invalid setting " + "; ".join(problems)) from None

@@ -1,5 +1,5 @@
 -- The tables and views of the marts schema: what `forge-warehouse export` can write.
-select relname::text as name
+select pg_class.relname::text as name
 from pg_class
 inner join pg_namespace
     on pg_class.relnamespace = pg_namespace.oid

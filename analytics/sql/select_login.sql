@@ -9,10 +9,10 @@ roles as (
 memberships as (
     select
         members.member,
-        array_agg(groups.rolname::text order by groups.rolname) as group_roles
+        array_agg(parent_roles.rolname::text order by parent_roles.rolname) as group_roles
     from pg_catalog.pg_auth_members as members
-    inner join pg_catalog.pg_roles as groups
-        on members.roleid = groups.oid
+    inner join pg_catalog.pg_roles as parent_roles
+        on members.roleid = parent_roles.oid
     group by 1
 ),
 

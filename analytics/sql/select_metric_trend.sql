@@ -28,11 +28,11 @@ bounds as (
 
 buckets as (
     select
-        bucket_index,
-        bounds.end_date - (bucket_index + 1) * %(bucket_days)s::integer + 1 as start_date,
-        bounds.end_date - bucket_index * %(bucket_days)s::integer as end_date
+        series.bucket_index,
+        bounds.end_date - (series.bucket_index + 1) * %(bucket_days)s::integer + 1 as start_date,
+        bounds.end_date - series.bucket_index * %(bucket_days)s::integer as end_date
     from bounds
-    cross join generate_series(0, %(bucket_count)s::integer - 1) as bucket_index
+    cross join generate_series(0, %(bucket_count)s::integer - 1) as series (bucket_index)
 ),
 
 days_in_window as (
@@ -44,7 +44,7 @@ days_in_window as (
     from bounds
     inner join metrics_daily
         on
-            metrics_daily.metric_date <= bounds.end_date
+            bounds.end_date >= metrics_daily.metric_date
             and metrics_daily.metric_date
             > bounds.end_date - %(bucket_count)s::integer * %(bucket_days)s::integer
 ),

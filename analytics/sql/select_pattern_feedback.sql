@@ -23,5 +23,5 @@ final as (
 )
 
 select * from final
-order by submitted_at desc, feedback_id
+order by submitted_at desc, feedback_id asc
 limit %(limit)s

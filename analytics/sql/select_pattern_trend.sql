@@ -24,11 +24,11 @@ fct_feedback as (
 
 buckets as (
     select
-        bucket_index,
-        bounds.end_date - (bucket_index + 1) * %(bucket_days)s::integer + 1 as start_date,
-        bounds.end_date - bucket_index * %(bucket_days)s::integer as end_date
+        series.bucket_index,
+        bounds.end_date - (series.bucket_index + 1) * %(bucket_days)s::integer + 1 as start_date,
+        bounds.end_date - series.bucket_index * %(bucket_days)s::integer as end_date
     from bounds
-    cross join generate_series(0, %(bucket_count)s::integer - 1) as bucket_index
+    cross join generate_series(0, %(bucket_count)s::integer - 1) as series (bucket_index)
 ),
 
 feedback_in_window as (

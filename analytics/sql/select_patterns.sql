@@ -32,5 +32,5 @@ final as (
 )
 
 select * from final
-order by {order_by} {direction} nulls last, pattern_id
+order by {order_by} {direction} nulls last, pattern_id asc
 limit %(limit)s offset %(offset)s

@@ -32,5 +32,5 @@ final as (
 )
 
 select * from final
-order by rejected desc, entity, reason
+order by rejected desc, entity asc, reason asc
 limit %(limit)s

@@ -18,5 +18,5 @@ final as (
 )
 
 select * from final
-order by total_projects desc, pattern_id
+order by total_projects desc, pattern_id asc
 limit %(limit)s

@@ -29,4 +29,4 @@ final as (
 )
 
 select * from final
-order by week_start_date, project_share desc nulls last, pattern_id
+order by week_start_date asc, project_share desc nulls last, pattern_id asc

@@ -10,10 +10,6 @@ byte-identical marts is in test_dbt_marts.py.
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,42 +19,19 @@ import pytest
 import yaml
 from psycopg.rows import dict_row
 
-from core.db import connect
 from core.settings import PROJECT_DIR
 from ingest.contract.entities import ENTITIES
-from ingest.sources.files.load import load_landing
-from synthetic import Manifest, generate
+from synthetic import Manifest
 from tests import oracle
+from tests.integration.test_analytics_warehouse import built_warehouse
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def built(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Manifest]:
-    """One dirty synthetic source, loaded and built once for every test of this module."""
-    landing = tmp_path_factory.mktemp("pipeline") / "landing"
-    manifest = generate(landing, sessions=120, seed=7, dirty_rate=0.05)
-    with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
-        conn.execute(
-            "truncate raw.orchestration_sessions, raw.orchestration_phase_metrics, "
-            "raw.orchestration_events, raw.orchestration_code_metrics, raw.project_outcomes, "
-            "raw.user_feedback, audit.loads, audit.rejects"
-        )
-    with connect(warehouse_dsn) as conn:
-        load_landing(conn, landing)
-    result = _build(manifest)
-    assert result.returncode == 0, result.stdout[-3000:]
-    yield manifest
-
-
-def _build(manifest: Manifest) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cli", "build", "--as-of", manifest.now.isoformat()],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        check=False,
-    )
+def built(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Manifest:
+    """The shared dirty synthetic source, loaded and built once (test_analytics_warehouse)."""
+    return built_warehouse(warehouse_dsn, tmp_path_factory).manifest
 
 
 def _rows(dsn: str, query: str) -> list[dict[str, Any]]:

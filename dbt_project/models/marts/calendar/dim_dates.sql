@@ -7,12 +7,12 @@
 with
 
 days as (
-    select day::date as date_day
+    select series_day::date as date_day
     from generate_series(
         '2000-01-01'::date,
         '2049-12-31'::date,
         interval '1 day'
-    ) as day
+    ) as series_day
 ),
 
 final as (

@@ -116,8 +116,9 @@ final as (
         )::double precision as nps
     from projects_per_combination
     left join feedback_per_combination
-        on projects_per_combination.language_combination
-        = feedback_per_combination.language_combination
+        on
+            projects_per_combination.language_combination
+            = feedback_per_combination.language_combination
 )
 
 select * from final

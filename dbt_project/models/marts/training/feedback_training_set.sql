@@ -34,7 +34,7 @@ builds_before_feedback as (
     inner join builds
         on
             feedback.project_outcome_id = builds.project_outcome_id
-            and builds.built_at <= feedback.submitted_at
+            and feedback.submitted_at >= builds.built_at
     group by 1
 ),
 
@@ -46,8 +46,8 @@ last_build_before_feedback as (
     inner join builds
         on
             feedback.project_outcome_id = builds.project_outcome_id
-            and builds.built_at <= feedback.submitted_at
-    order by feedback.feedback_id, builds.built_at desc
+            and feedback.submitted_at >= builds.built_at
+    order by feedback.feedback_id asc, builds.built_at desc
 ),
 
 final as (
@@ -98,7 +98,7 @@ final as (
             builds_before_feedback.successful_build_count, 0
         )::bigint as successful_builds_before_feedback,
         last_build_before_feedback.is_successful as is_last_build_before_feedback_successful,
-        builds_before_feedback.first_built_at as first_built_at,
+        builds_before_feedback.first_built_at,
 
         -- the project now (may postdate the feedback)
         projects.status as current_project_status,

@@ -1,47 +1,41 @@
-"""Benchmark: the nightly incremental dbt build with 1% new data against a full rebuild.
+"""Benchmark: does the nightly cost what its new data costs? One night on 10M and on 1M events.
 
-Run on demand (not a test); at the default 1M events it takes about 7 minutes:
+Run on demand (not a test):
 
-    .venv/bin/python bench/dbt_incremental.py                       # 1M events
-    .venv/bin/python bench/dbt_incremental.py --events 4000000 --repeat 1
+    .venv/bin/python bench/dbt_incremental.py                        # 10M and 1M events
+    .venv/bin/python bench/dbt_incremental.py --events 200000 --small-events 0   # quick
 
-How the data is made (said plainly, since most of it is not the loader's work): the
-synthetic generator writes a base of `--base-sessions` sessions over 90 days, which the real
-loader (`load_landing`) loads into raw. The bench then multiplies that base *with SQL,
-directly in the raw tables*: copy k gets integer ids shifted by k x 10^n (n the digits of the
-largest id), new uuids (md5 of the id and k), new record hashes, and every timestamp shifted
-back by k x 90 days, so the copies tile a history of several years; `_loaded_at` is set to
-the night after each version happened (a nightly load) and `_ingest_seq` follows that order.
-The increment, 1% of the events, is inserted the same way and loaded "tonight": the next
-weeks of activity after the newest data (new sessions with their versions, phases, events
-and code metrics; new projects, 1% of them, with their feedback), plus a few hundred
-late-arriving events of sessions already built, dated about 30 days back.
+For each history size (`--events`, then `--small-events`), in a database of its own
+(embedded Postgres unless WAREHOUSE_DSN is set):
 
-Measured in one run, on one database (embedded Postgres unless WAREHOUSE_DSN is set), with
-the nightly's command, `dbt build --exclude-resource-type unit_test` (models, snapshots and
-data tests; the unit tests check SQL on fixed rows and run in CI):
-  1. full rebuild: the nightly build with `--full-refresh`;
-  2. for each strategy in `--strategies`, `--repeat` times, alternating: a copy of the state
-     after step 1, the increment inserted, then `dbt build` as the nightly runs it, with the
-     var incremental_strategy set to that strategy.
-Each `dbt build` is preceded by an untimed `dbt parse` with the same vars (dbt re-parses the
-whole project when vars change, which a nightly run does not pay twice). It prints, for each
-run, the wall clock, the summed execution time of models and snapshots, and that of the
-incremental models alone; then the ratios incremental / full (target <= 0.15) and the
-strategy that spent least time in the incremental models.
+1. History, made fast: the synthetic generator writes `--base-sessions` sessions over 90 days,
+   which the real loader loads into raw; the bench then multiplies that base with SQL, in the
+   raw tables: copy k gets integer ids shifted by k x 10^n, new uuids (md5 of the id and k),
+   new record hashes, and every timestamp shifted back by k x (90 days, or fewer when the
+   history would reach before 2000: a larger history is a denser one); `_loaded_at` is the
+   night after each version happened, `_ingest_seq` follows that order.
+2. Full rebuild: the nightly's dbt command line (orchestration_dagster/lib/dbt_args.py,
+   build_args: `dbt build --exclude-resource-type unit_test`) with `--full-refresh`, every
+   test over every row.
+3. The night, as the nightly runs it: `--share` of the large history's events (the same
+   number of rows on both sizes) as landing files (JSON lines: the sessions that follow the
+   newest data with their versions, phases, events and code metrics; projects in the same
+   share with their feedback; a few hundred late events of sessions already built, dated
+   about 30 days back), loaded by the loader (`load_landing`, as the ingest steps call it),
+   then the dbt step's command line with the test scope it computes
+   (orchestration_dagster/lib/test_scope.py: tests of incremental models look at the rows
+   loaded since the oldest watermark, minus the lookback).
 
-Why the project uses delete+insert (the var's default): measured here, the two strategies
-are within run-to-run noise of each other on the incremental models (at 4M events, `dbt run`
-of the eight incremental models with 1% new data: delete+insert 7.4s and 11.0s, merge 7.5s
-and 9.9s, alternating on the same copy; on a 2-core machine shared with other work), so the
-measurement does not separate them; delete+insert is kept because it also removes rows that
-vanished from a key (it deletes by key, then inserts), which fct_events_daily needs for whole
-days, so one strategy serves every model, and it needs no MERGE (Postgres 15+).
+It prints each build's wall clock, dbt's start-up and parse, the summed node times (models and
+snapshots, incremental models, tests), the night's slowest nodes, then the ratios: nightly
+(load + build) / full rebuild at the large size (target <= 0.15), and nightly on the large
+history / on the small one for the same night (target <= 1.3), with the machine's load.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import math
 import os
@@ -53,6 +47,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -65,15 +60,19 @@ from core import embedded  # noqa: E402
 from core.db import connect, dbt_env  # noqa: E402
 from core.migrations import migrate  # noqa: E402
 from core.settings import get_settings  # noqa: E402
+from ingest.contract.entities import ENTITIES  # noqa: E402
 from ingest.sources.files.load import load_landing  # noqa: E402
+from orchestration_dagster.lib.dbt_args import build_args, vars_args  # noqa: E402
+from orchestration_dagster.lib.test_scope import scope_vars  # noqa: E402
 from synthetic import generate  # noqa: E402
 
 DATABASE = "forge_bench_dbt"
-TEMPLATE = "forge_bench_dbt_built"
 AS_OF = "2031-01-01T00:00:00+00:00"
 SPAN_DAYS = 90  # the synthetic generator's window
+HISTORY_DAYS = 21 * SPAN_DAYS  # at most ~5 years of history: every timestamp after 2000
 DBT_DIR = ROOT / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
+MODEL_KINDS = ("model", "snapshot")
 
 # The column that says when a version of a record happened: the bench loads it the night after.
 VERSION_TIME = {
@@ -105,13 +104,17 @@ OFFSET_SOURCES = {
 
 @dataclass(frozen=True)
 class Timing:
-    """One dbt invocation: wall clock, the sum of its models' (and snapshots') own execution
-    time, and of the incremental models' alone."""
+    """One dbt invocation: wall clock, the summed execution time of its models (and
+    snapshots), of its incremental models alone and of its tests, its slowest nodes, and how
+    long dbt took before its first node started (start-up and parse)."""
 
     wall_seconds: float
     model_seconds: float
     incremental_seconds: float
+    test_seconds: float
+    startup_seconds: float
     nodes: int
+    slowest: tuple[tuple[str, float], ...] = ()
 
 
 def admin_dsn() -> str:
@@ -214,14 +217,16 @@ def _insert_copies(
     offsets: dict[str, int],
     copies: str,
     *,
+    into: str | None = None,
     where: str = "true",
     loaded_at: str | None = None,
     fixed_keys: frozenset[str] = frozenset(),
 ) -> int:
-    """Insert shifted copies of bench_base.<table> into raw, in load order; rows inserted."""
+    """Insert shifted copies of bench_base.<table> into `into` (default raw.<table>), in load
+    order; rows inserted."""
     columns, select = _copy_select(conn, table, offsets, loaded_at=loaded_at, fixed_keys=fixed_keys)
     cursor = conn.execute(
-        f"insert into raw.{table} ({columns})\n"
+        f"insert into {into or f'raw.{table}'} ({columns})\n"
         f"select * from (\n"
         f"    select {select}\n"
         f"    from bench_base.{table} as base\n"
@@ -232,6 +237,13 @@ def _insert_copies(
     return cursor.rowcount
 
 
+def copy_step_days(copies: int) -> int:
+    """Days between two copies of the base: a whole span (90 days) while the history fits in
+    HISTORY_DAYS, else less, so every timestamp stays plausible (after 2000-01-01) and a
+    larger history is a denser one, as a growing warehouse's is."""
+    return max(1, min(SPAN_DAYS, HISTORY_DAYS // copies))
+
+
 def multiply(dsn: str, copies: int) -> dict[str, int]:
     """Replace raw with `copies` shifted copies of what the loader loaded; return the offsets."""
     with psycopg.connect(dsn, autocommit=True) as conn:
@@ -240,9 +252,9 @@ def multiply(dsn: str, copies: int) -> dict[str, int]:
         for key, (table, column) in OFFSET_SOURCES.items():
             row = conn.execute(f'select coalesce(max("{column}"), 0) from raw.{table}').fetchone()
             assert row is not None
-            offsets[key] = 10 ** math.ceil(math.log10(int(row[0]) + 2))
+            offsets[key] = 10 ** math.ceil(math.log10(int(row[0]) + copies + 4))
         series = (
-            f"select k, -k * interval '{SPAN_DAYS} days' as shift "
+            f"select k, -k * interval '{copy_step_days(copies)} days' as shift "
             f"from generate_series(0, {copies - 1}) as k"
         )
         for table in VERSION_TIME:
@@ -254,18 +266,23 @@ def multiply(dsn: str, copies: int) -> dict[str, int]:
     return offsets
 
 
-def add_increment(dsn: str, copies: int, offsets: dict[str, int], share: float) -> dict[str, int]:
-    """Insert tonight's load, `share` of the events, after the newest data; rows per table."""
-    inserted: dict[str, int] = {}
+def write_night(
+    dsn: str, copies: int, offsets: dict[str, int], events: int, landing: Path
+) -> dict[str, int]:
+    """Tonight's landing files: about `events` new events after the newest data (the sessions
+    that follow it, with their versions, phases, events and code metrics; projects in the same
+    share, with their feedback) and a few hundred late-arriving events of sessions already
+    built, dated about 30 days back. Made with SQL, written as JSON lines the loader reads;
+    rows per entity."""
+    written: dict[str, int] = {}
     with psycopg.connect(dsn, autocommit=True) as conn:
-        row = conn.execute("select max(_loaded_at), count(*) from raw.orchestration_events")
-        newest, total = row.fetchone() or (None, 0)
-        assert newest is not None
-        tonight = f"'{newest.isoformat()}'::timestamptz + interval '1 day'"
-        projects = conn.execute("select count(distinct id) from raw.project_outcomes").fetchone()
-        assert projects is not None
-        # The sessions that follow the newest data (copy `copies`, one span later), in order
-        # of creation, until their events make up `share` of all events; likewise projects.
+        row = conn.execute("select count(*) from bench_base.orchestration_events").fetchone()
+        base_events = int(row[0]) if row else 0
+        share = events / max(1, base_events)
+        projects = conn.execute("select count(distinct id) from bench_base.project_outcomes")
+        base_projects = int((projects.fetchone() or (0,))[0])
+        # The sessions that come first in the base, in order of creation, until their events
+        # add up to `events`; likewise projects; shifted one span past the newest copy.
         conn.execute("drop table if exists bench_base.increment_sessions")
         conn.execute(
             "create table bench_base.increment_sessions as "
@@ -279,47 +296,85 @@ def add_increment(dsn: str, copies: int, offsets: dict[str, int], share: float) 
             "    select sessions.id, sum(coalesce(events_per_session.events, 0)) over ("
             "        order by sessions.created_at, sessions.id) as cumulative"
             "    from sessions left join events_per_session using (id)"
-            f") select id from running where cumulative <= {int(total * share)}"
+            f") select id from running where cumulative <= {events}"
         )
         conn.execute("drop table if exists bench_base.increment_projects")
         conn.execute(
             "create table bench_base.increment_projects as "
             "select id from bench_base.project_outcomes group by id "
-            f"order by min(created_at), id limit {math.ceil(projects[0] * share)}"
+            f"order by min(created_at), id limit {math.ceil(base_projects * min(1.0, share))}"
         )
         forward = f"select {copies} as k, interval '{SPAN_DAYS} days' as shift"
-        chosen = "(select id from bench_base.increment_sessions)"
-        for table, key in (
-            ("orchestration_sessions", "id"),
-            ("orchestration_phase_metrics", "session_id"),
-            ("orchestration_events", "session_id"),
-            ("orchestration_code_metrics", "session_id"),
-        ):
-            inserted[table] = _insert_copies(
-                conn, table, offsets, forward, where=f"base.{key} in {chosen}", loaded_at=tonight
-            )
-        chosen = "(select id from bench_base.increment_projects)"
-        for table, key in (("project_outcomes", "id"), ("user_feedback", "project_outcome_id")):
-            inserted[table] = _insert_copies(
-                conn, table, offsets, forward, where=f"base.{key} in {chosen}", loaded_at=tonight
-            )
-        # Late-arriving events: events of sessions already built, dated about 30 days before
-        # the newest data, that only arrive tonight (new ids, existing sessions).
         late = f"select {copies + 1} as k, interval '0 days' as shift"
         newest_event = '(select max("timestamp") from bench_base.orchestration_events)'
-        inserted["late-arriving orchestration_events"] = _insert_copies(
-            conn,
-            "orchestration_events",
-            offsets,
-            late,
-            where=(
+        parts: list[tuple[str, str, str, str, frozenset[str]]] = [
+            (
+                table,
+                forward,
+                f"base.{key} in (select id from bench_base.increment_{kind})",
+                "",
+                frozenset(),
+            )
+            for table, key, kind in (
+                ("orchestration_sessions", "id", "sessions"),
+                ("orchestration_phase_metrics", "session_id", "sessions"),
+                ("orchestration_events", "session_id", "sessions"),
+                ("orchestration_code_metrics", "session_id", "sessions"),
+                ("project_outcomes", "id", "projects"),
+                ("user_feedback", "project_outcome_id", "projects"),
+            )
+        ]
+        # late-arriving events: new ids, sessions already built, dated ~30 days back
+        parts.append(
+            (
+                "orchestration_events",
+                late,
                 f"base.\"timestamp\" between {newest_event} - interval '31 days' "
-                f"and {newest_event} - interval '30 days'"
-            ),
-            loaded_at=tonight,
-            fixed_keys=frozenset({"session"}),
+                f"and {newest_event} - interval '30 days'",
+                "-late",
+                frozenset({"session"}),
+            )
         )
-    return inserted
+        for table, copies_sql, where, suffix, fixed in parts:
+            night = f"bench_base.night_{table}"
+            conn.execute(f"drop table if exists {night}")
+            conn.execute(f"create table {night} as select * from raw.{table} with no data")
+            _insert_copies(
+                conn, table, offsets, copies_sql, into=night, where=where, fixed_keys=fixed
+            )
+            fields = ", ".join(f'"{name}"' for name in ENTITIES[table].field_names)
+            folder = landing / table
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"0001-night{suffix}.jsonl"
+            rows = 0
+            with path.open("wb") as out, conn.cursor() as cursor:
+                query = (
+                    f"copy (select row_to_json(night) from (select {fields} from {night}"
+                    ' order by "_loaded_at") as night) to stdout'
+                )
+                with cursor.copy(query) as copy:
+                    for chunk in copy:
+                        out.write(chunk)
+                        rows += bytes(chunk).count(b"\n")
+            written[f"{table}{suffix}"] = rows
+    return written
+
+
+def load_night(dsn: str, landing: Path) -> tuple[float, int]:
+    """The night's files through the loader, as the nightly's ingest steps load them; seconds
+    and rows loaded."""
+    started = time.perf_counter()
+    with connect(dsn) as conn:
+        outcomes = load_landing(conn, landing)
+    seconds = time.perf_counter() - started
+    rows = 0
+    for outcome in outcomes:
+        batch = outcome.batch
+        if batch is None or batch.error is not None or batch.rows_rejected or batch.held:
+            reason = "no batch" if batch is None else batch.error or batch.reject_reasons
+            raise SystemExit(f"the night's file {outcome.file.name} did not load whole: {reason}")
+        rows += batch.rows_loaded
+    return seconds, rows
 
 
 def load_base(dsn: str, sessions: int, seed: int) -> None:
@@ -338,18 +393,10 @@ def count(dsn: str, query: str) -> int:
     return int(row[0])
 
 
-# As the nightly Dagster step runs it (orchestration_dagster/defs/dbt/assets.py, build_args):
-# dbt's unit tests check the SQL on fixed rows, not the data, and run in CI instead.
-NIGHTLY_BUILD = ["build", "--exclude-resource-type", "unit_test"]
-
-
-def timed_build(dsn: str, args: Sequence[str], variables: str, target: Path) -> Timing:
-    """The nightly `dbt build` with these vars, timed; parsed first with the same vars, untimed.
-
-    dbt re-parses the whole project when its vars change, which no nightly run pays twice.
-    """
-    dbt(dsn, ["parse", "--vars", variables], target)
-    return dbt(dsn, [*NIGHTLY_BUILD, *args, "--vars", variables], target)
+def text_of(dsn: str, query: str) -> str:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute(query).fetchone()
+    return "" if row is None else str(row[0])
 
 
 def dbt(dsn: str, args: Sequence[str], target: Path) -> Timing:
@@ -360,6 +407,7 @@ def dbt(dsn: str, args: Sequence[str], target: Path) -> Timing:
         "DBT_TARGET_PATH": str(target),
         "DBT_LOG_PATH": str(target / "logs"),
     }
+    started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
     completed = subprocess.run(
         [str(DBT), *args, "--profiles-dir", str(DBT_DIR)],
@@ -374,7 +422,7 @@ def dbt(dsn: str, args: Sequence[str], target: Path) -> Timing:
         print(completed.stdout[-4000:], file=sys.stderr)
         raise SystemExit(f"dbt {' '.join(args)} failed (exit {completed.returncode})")
     if args[0] != "build":
-        return Timing(wall, 0.0, 0.0, 0)
+        return Timing(wall, 0.0, 0.0, 0.0, 0.0, 0)
     results = json.loads((target / "run_results.json").read_text())["results"]
     nodes = json.loads((target / "manifest.json").read_text())["nodes"]
     incremental = {
@@ -382,110 +430,175 @@ def dbt(dsn: str, args: Sequence[str], target: Path) -> Timing:
         for unique_id, node in nodes.items()
         if node.get("config", {}).get("materialized") == "incremental"
     }
-    model_seconds = sum(
-        result["execution_time"]
+
+    def kind(result: dict[str, Any]) -> str:
+        return str(result["unique_id"]).split(".", 1)[0]
+
+    starts = [
+        dt.datetime.fromisoformat(timing["started_at"].replace("Z", "+00:00"))
         for result in results
-        if result["unique_id"].split(".", 1)[0] in ("model", "snapshot")
+        for timing in result["timing"]
+        if timing.get("started_at")
+    ]
+    first = min(starts) if starts else started_at
+    if first.tzinfo is None:
+        first = first.replace(tzinfo=dt.UTC)
+    slowest = sorted(
+        ((str(result["unique_id"]), float(result["execution_time"])) for result in results),
+        key=lambda item: -item[1],
     )
-    incremental_seconds = sum(
-        result["execution_time"] for result in results if result["unique_id"] in incremental
+    return Timing(
+        wall_seconds=wall,
+        model_seconds=sum(r["execution_time"] for r in results if kind(r) in MODEL_KINDS),
+        incremental_seconds=sum(
+            r["execution_time"] for r in results if r["unique_id"] in incremental
+        ),
+        test_seconds=sum(r["execution_time"] for r in results if kind(r) == "test"),
+        startup_seconds=(first - started_at).total_seconds(),
+        nodes=len(results),
+        slowest=tuple(slowest),
     )
-    return Timing(wall, model_seconds, incremental_seconds, len(results))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=1_000_000, help="events in the history")
-    parser.add_argument("--base-sessions", type=int, default=3000, help="generated sessions")
-    parser.add_argument("--share", type=float, default=0.01, help="new data, share of events")
-    parser.add_argument(
-        "--strategies",
-        default="delete+insert,merge",
-        help="incremental strategies to measure, comma-separated",
+def nightly_args(variables: dict[str, str]) -> list[str]:
+    """The dbt command line of the nightly's dbt step (orchestration_dagster/lib/dbt_args.py)."""
+    return build_args(variables)
+
+
+@dataclass(frozen=True)
+class History:
+    """What one history size measured: the full rebuild and the night on it."""
+
+    events: int
+    full: Timing
+    load_seconds: float
+    rows_loaded: int
+    night: Timing
+
+    @property
+    def nightly_seconds(self) -> float:
+        """The night as the nightly runs it: its files loaded, then the dbt build."""
+        return self.load_seconds + self.night.wall_seconds
+
+
+def describe(label: str, timing: Timing) -> str:
+    return (
+        f"{label}: {timing.wall_seconds:6.1f}s wall (dbt start-up and parse "
+        f"{timing.startup_seconds:4.1f}s; summed over dbt's threads: models+snapshots "
+        f"{timing.model_seconds:6.1f}s, of which incremental models "
+        f"{timing.incremental_seconds:5.1f}s; tests {timing.test_seconds:6.1f}s; "
+        f"{timing.nodes} nodes)"
     )
-    parser.add_argument(
-        "--repeat", type=int, default=2, help="incremental runs per strategy (alternating)"
-    )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the bench databases and dbt artifacts"
-    )
-    args = parser.parse_args()
-    strategies = [name.strip() for name in args.strategies.split(",") if name.strip()]
-    admin = admin_dsn()
-    dsn = recreate(admin, DATABASE)
+
+
+def measure(
+    admin: str, events: int, night_events: int, base_sessions: int, top: int, keep: bool
+) -> History:
+    """Build a history of about `events` events, fully rebuild it, then run a night of
+    `night_events` new events on it, as the nightly does."""
+    name = f"{DATABASE}_{events}"
+    dsn = recreate(admin, name)
     target = Path(tempfile.mkdtemp(prefix="forge-bench-dbt-"))
     try:
         migrate(dsn, get_settings().migrations_dir)
         clock = time.perf_counter()
-        load_base(dsn, args.base_sessions, seed=42)
+        load_base(dsn, base_sessions, seed=42)
         base_events = count(dsn, "select count(*) from raw.orchestration_events")
-        copies = max(1, math.ceil(args.events / base_events))
+        copies = max(1, round(events / base_events))
         offsets = multiply(dsn, copies)
-        events = count(dsn, "select count(*) from raw.orchestration_events")
+        total = count(dsn, "select count(*) from raw.orchestration_events")
         sessions = count(dsn, "select count(distinct id) from raw.orchestration_sessions")
         print(
-            f"data: {events:,} events, {sessions:,} sessions: {base_events:,} generated events "
-            f"x {copies} SQL copies over {copies * SPAN_DAYS} days "
-            f"({time.perf_counter() - clock:.0f}s to prepare)"
+            f"\nhistory: {total:,} events, {sessions:,} sessions: {base_events:,} generated "
+            f"events x {copies} SQL copies, {copy_step_days(copies)} days apart "
+            f"({time.perf_counter() - clock:.0f}s to prepare)",
+            flush=True,
         )
-        variables = json.dumps({"as_of": AS_OF, "incremental_strategy": strategies[0]})
-        full = timed_build(dsn, ["--full-refresh"], variables, target)
-        print(
-            f"full rebuild   dbt build --full-refresh: {full.wall_seconds:6.1f}s wall; "
-            f"models+snapshots {full.model_seconds:6.1f}s, incremental models "
-            f"{full.incremental_seconds:5.1f}s ({full.nodes} nodes; node times are summed "
-            "over dbt's threads)"
-        )
-        recreate(admin, TEMPLATE, template=DATABASE)
-        measured: dict[str, list[Timing]] = {name: [] for name in strategies}
-        order = [
-            name
-            for turn in range(args.repeat)
-            for name in (strategies if turn % 2 == 0 else strategies[::-1])
-        ]
-        for index, strategy in enumerate(order):
-            # every run starts from the same copy of the fully built warehouse
-            dsn = recreate(admin, DATABASE, template=TEMPLATE)
-            inserted = add_increment(dsn, copies, offsets, args.share)
-            if index == 0:
-                described = ", ".join(f"{rows:,} {table}" for table, rows in inserted.items())
-                print(f"increment ({args.share:.0%} of events, loaded tonight): {described}")
-            variables = json.dumps({"as_of": AS_OF, "incremental_strategy": strategy})
-            timing = timed_build(dsn, [], variables, target)
-            measured[strategy].append(timing)
-            check = count(
-                dsn,
-                "select (select count(*) from marts.fct_events)"
-                " - (select count(distinct id) from raw.orchestration_events)",
-            )
+        variables = {"as_of": AS_OF}
+        dbt(dsn, ["parse", *vars_args(variables)], target)
+        full = dbt(dsn, [*nightly_args(variables), "--full-refresh"], target)
+        print(describe("full rebuild  dbt build --full-refresh", full), flush=True)
+        with tempfile.TemporaryDirectory() as scratch:
+            landing = Path(scratch) / "landing"
+            written = write_night(dsn, copies, offsets, night_events, landing)
             print(
-                f"incremental    dbt build, {strategy:<13}: {timing.wall_seconds:6.1f}s wall; "
-                f"models+snapshots {timing.model_seconds:6.1f}s, incremental models "
-                f"{timing.incremental_seconds:5.1f}s"
-                + ("" if check == 0 else f"  (fct_events off by {check} rows!)")
+                "night's files: " + ", ".join(f"{rows:,} {name}" for name, rows in written.items())
             )
-        print("ratios, incremental / full (best run of each strategy):")
-        for strategy, timings in measured.items():
-            wall = min(timing.wall_seconds for timing in timings)
-            models = min(timing.model_seconds for timing in timings)
-            print(
-                f"  {strategy:<13}  whole dbt build {wall / full.wall_seconds:.3f}   "
-                f"models+snapshots {models / full.model_seconds:.3f}   (target <= 0.15)"
-            )
-        best = min(
-            measured, key=lambda name: min(timing.incremental_seconds for timing in measured[name])
-        )
+            load_seconds, rows_loaded = load_night(dsn, landing)
+        # the nightly's vars are the same every night: dbt parsed them in an earlier night
+        variables = {**variables, **scope_vars(every_row=False)}
+        dbt(dsn, ["parse", *vars_args(variables)], target)
+        night = dbt(dsn, nightly_args(variables), target)
         print(
-            f"strategy: {best} spent the least time in the incremental models here; the "
-            "project's default is the var incremental_strategy in dbt_project.yml"
+            f"nightly       loader {load_seconds:5.1f}s ({rows_loaded:,} rows), then "
+            + describe("dbt build", night)
         )
+        since = text_of(dsn, "select since::text from staging.dbt_test_scope")
+        print(f"              tests looked at rows loaded since {since} (minus the lookback)")
+        print("              slowest nodes of the night (seconds): ")
+        for unique_id, seconds in night.slowest[:top]:
+            print(f"                {seconds:6.2f}  {unique_id}")
+        off = count(
+            dsn,
+            "select (select count(*) from marts.fct_events)"
+            " - (select count(distinct id) from raw.orchestration_events)",
+        )
+        if off:
+            raise SystemExit(f"fct_events is off by {off} rows after the night")
+        return History(total, full, load_seconds, rows_loaded, night)
     finally:
-        if args.keep:
-            print(f"kept: databases {DATABASE} and {TEMPLATE}, dbt artifacts in {target}")
+        if keep:
+            print(f"kept: database {name}, dbt artifacts in {target}")
         else:
             shutil.rmtree(target, ignore_errors=True)
-            drop(admin, DATABASE)
-            drop(admin, TEMPLATE)
+            drop(admin, name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--events", type=int, default=10_000_000, help="events in the large history"
+    )
+    parser.add_argument(
+        "--small-events",
+        type=int,
+        default=1_000_000,
+        help="events in the small history the same night is compared on (0: none)",
+    )
+    parser.add_argument(
+        "--share", type=float, default=0.01, help="the night's new events, share of --events"
+    )
+    parser.add_argument("--base-sessions", type=int, default=3000, help="generated sessions")
+    parser.add_argument("--top", type=int, default=15, help="slowest nodes of the night shown")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the bench databases and dbt artifacts"
+    )
+    args = parser.parse_args()
+    if args.events <= 0 or not 0 < args.share <= 1 or args.small_events < 0:
+        raise SystemExit("--events must be positive, --share in (0, 1], --small-events >= 0")
+    night_events = max(1, round(args.events * args.share))
+    print(f"machine load (uptime): {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
+    admin = admin_dsn()
+    sizes = [args.events] + ([args.small_events] if 0 < args.small_events < args.events else [])
+    measured = [
+        measure(admin, size, night_events, args.base_sessions, args.top, args.keep)
+        for size in sizes
+    ]
+    large = measured[0]
+    print(f"\nmachine load (uptime): {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
+    print(
+        f"nightly / full rebuild at {large.events:,} events: {large.nightly_seconds:.1f}s / "
+        f"{large.full.wall_seconds:.1f}s = "
+        f"{large.nightly_seconds / large.full.wall_seconds:.3f} (target <= 0.15); "
+        f"dbt build alone {large.night.wall_seconds / large.full.wall_seconds:.3f}"
+    )
+    if len(measured) > 1:
+        small = measured[1]
+        print(
+            f"nightly at {large.events:,} / at {small.events:,} events, same night: "
+            f"{large.nightly_seconds:.1f}s / {small.nightly_seconds:.1f}s = "
+            f"{large.nightly_seconds / small.nightly_seconds:.3f} (target <= 1.3)"
+        )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,10 @@ from orchestration_dagster.defs.ingest.assets import raw_assets
 from orchestration_dagster.defs.ingest.resources import warehouse_resource
 from orchestration_dagster.defs.ingest.sensors import landing_files_sensor
 from orchestration_dagster.defs.refresh.jobs import nightly_refresh_job
-from orchestration_dagster.defs.refresh.schedules import nightly_refresh_schedule
+from orchestration_dagster.defs.refresh.schedules import (
+    full_data_tests_schedule,
+    nightly_refresh_schedule,
+)
 from orchestration_dagster.defs.watch.assets import published_metric_values
 from orchestration_dagster.defs.watch.checks import metric_history_checks
 from orchestration_dagster.defs.watch.sensors import run_history_sensors
@@ -24,7 +27,7 @@ defs = dg.Definitions(
     assets=[*raw_assets, forge_dbt_assets, published_metric_values],
     asset_checks=[source_freshness_checks, metric_history_checks],
     jobs=[nightly_refresh_job],
-    schedules=[nightly_refresh_schedule],
+    schedules=[nightly_refresh_schedule, full_data_tests_schedule],
     sensors=[
         landing_files_sensor,
         marts_freshness_sensor,

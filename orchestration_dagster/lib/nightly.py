@@ -11,6 +11,10 @@ import dagster as dg
 NIGHTLY_START = dt.time(2, 0)
 NIGHTLY_CRON = f"{NIGHTLY_START.minute} {NIGHTLY_START.hour} * * *"
 _DAY_MINUTES = 24 * 60
+# 03:00 on Sundays: the weekly run that tests every row (queued behind that night's refresh).
+FULL_DATA_TESTS_CRON = "0 3 * * 0"
+# Its run config: the dbt step's full_data_tests (defs/dbt/assets.py, DbtBuildConfig).
+FULL_DATA_TESTS_RUN_CONFIG = {"ops": {"forge_dbt_assets": {"config": {"full_data_tests": True}}}}
 
 
 def daily_cron(moment: dt.time) -> str:

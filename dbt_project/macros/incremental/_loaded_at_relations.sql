@@ -3,7 +3,9 @@
     model: a table, an incremental model or a raw source as itself; a view through its own
     inputs. min(_loaded_at) is then read from an index, never by scanning a view over raw
     (the base views filter held batches, which no min/max shortcut sees through). A source
-    without `loaded_at_field: _loaded_at` (the audit views) has no load time and is left out.
+    without `loaded_at_field: _loaded_at` (the audit views) has no load time and is left out,
+    and so is a seed (a model that reads one notices its changes itself, as the cost models
+    do with rebuild_if_prices_changed()).
 #}
 {% macro _loaded_at_relations(unique_ids) -%}
     {%- set relations = [] -%}
@@ -15,6 +17,7 @@
                     database=node.database, schema=node.schema, identifier=node.identifier
                 )) -%}
             {%- endif -%}
+        {%- elif node.resource_type == 'seed' -%}
         {%- elif node.config.materialized in ['view', 'ephemeral'] -%}
             {%- do relations.extend(_loaded_at_relations(node.depends_on.nodes)) -%}
         {%- else -%}

@@ -37,6 +37,7 @@ from orchestration_dagster.lib.environment import environment
 from orchestration_dagster.lib.names import DBT_POOL
 from orchestration_dagster.lib.nightly import marts_freshness_policy
 from orchestration_dagster.lib.retries import TRANSIENT_RETRY_POLICY
+from orchestration_dagster.lib.test_scope import blocking_check_failed, scope_vars
 from orchestration_dagster.lib.translator import ForgeDbtTranslator
 
 translator = ForgeDbtTranslator(
@@ -53,6 +54,13 @@ class DbtBuildConfig(dg.Config):
     )
     reprocess_to: str | None = Field(
         default=None, description="Day after the last one to rebuild (ISO date, exclusive)."
+    )
+    full_data_tests: bool = Field(
+        default=False,
+        description=(
+            "Test every row of every model (the weekly full-test run); by default a nightly "
+            "build tests the rows it changed (lib/test_scope.py)."
+        ),
     )
 
 
@@ -82,7 +90,10 @@ def build_dbt_assets(
             days = reprocess_vars(config.reprocess_from, config.reprocess_to)
         except ValueError as error:
             raise dg.Failure(description=str(error), allow_retries=False) from None
-        args = step_args(context, dbt_manifest, dbt_translator, dbt_vars.variables(), days)
+        scope = test_scope_vars(context, every_row=bool(days) or config.full_data_tests)
+        args = step_args(
+            context, dbt_manifest, dbt_translator, {**dbt_vars.variables(), **scope}, days
+        )
         if args is None:
             return
         step = context.op_execution_context.op.name
@@ -103,6 +114,14 @@ def build_dbt_assets(
                 raise failure
 
     return forge_dbt_assets
+
+
+def test_scope_vars(context: dg.AssetExecutionContext, *, every_row: bool) -> dict[str, str]:
+    """The var that scopes this build's tests to the rows it changes, or to every row."""
+    if not every_row and blocking_check_failed(context.instance, context.assets_def.check_keys):
+        context.log.info("a blocking test failed when it last ran: this build tests every row")
+        every_row = True
+    return scope_vars(every_row=every_row)
 
 
 forge_dbt_assets = build_dbt_assets(manifest)

@@ -125,13 +125,16 @@ def test_asset_keys_and_check_names_are_the_reviewed_list(defs: dg.Definitions) 
     assert current == SNAPSHOT.read_text(encoding="utf-8").splitlines()
 
 
-def test_the_location_holds_the_nightly_job_its_schedule_and_the_seven_sensors(
+def test_the_location_holds_the_nightly_job_its_two_schedules_and_the_seven_sensors(
     defs: dg.Definitions,
 ) -> None:
     repository = defs.get_repository_def()
 
     assert {job.name for job in repository.get_all_jobs()} >= {"nightly_refresh_job"}
-    assert [schedule.name for schedule in repository.schedule_defs] == ["nightly_refresh_schedule"]
+    assert sorted(schedule.name for schedule in repository.schedule_defs) == [
+        "full_data_tests_schedule",
+        "nightly_refresh_schedule",
+    ]
     assert {sensor.name for sensor in repository.sensor_defs} == {
         "landing_files_sensor",
         "marts_freshness_sensor",

@@ -14,6 +14,7 @@
         indexes=[
             {'columns': ['session_id', 'template_type'], 'unique': true},
             {'columns': ['template_type', 'template_hash']},
+            {'columns': ['session_created_at']},
             {'columns': ['_loaded_at']},
         ],
     )

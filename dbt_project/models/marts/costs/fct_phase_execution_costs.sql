@@ -5,22 +5,68 @@
     that cannot be priced (no price for the model on that date, no model named, or only a
     total without the prompt/completion split) are counted in unpriced_tokens and their
     cost stays null: a missing price must show as missing, never as zero.
+
+    Incremental: a run reprices every phase execution of the sessions that have a row to
+    rebuild in fct_phase_executions or fct_sessions (sessions_to_rebuild()), since the
+    session gives the user and the template. A change of the price seed empties the model
+    first (rebuild_if_prices_changed()), so every row is repriced in that run.
 #}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=var('incremental_strategy', 'delete+insert'),
+        unique_key=['session_id', 'phase'],
+        on_schema_change='append_new_columns',
+        pre_hook=[
+            "{{ heavy_query_settings() }}",
+            "{{ rebuild_if_prices_changed() }}",
+            "{{ rebuild_if_inputs_were_reset() }}",
+        ],
+    )
+}}
 
 {% set phases = ['planning', 'analysis', 'implementation', 'testing', 'cleaning'] %}
 
 with
 
-phase_executions as (
+-- Each is read twice in an incremental run (the sessions to rebuild, then their rows): not
+-- materialized, so each filter reaches the indexes on session_id and _loaded_at.
+phase_executions_all as not materialized (
     select * from {{ ref('fct_phase_executions') }}
 ),
 
-sessions as (
+sessions_all as not materialized (
     select * from {{ ref('fct_sessions') }}
 ),
 
 prices as (
     select * from {{ ref('llm_model_prices') }}
+),
+
+{% if is_incremental() -%}
+sessions_to_rebuild as (
+    {{ sessions_to_rebuild([
+        ('phase_executions_all', 'phase_date'),
+        ('sessions_all', 'created_date'),
+    ]) }}
+),
+
+{% endif -%}
+phase_executions as (
+    select * from phase_executions_all
+    {%- if is_incremental() %}
+    where
+        phase_executions_all.session_id in (
+            select sessions_to_rebuild.session_id from sessions_to_rebuild
+        )
+    {%- endif %}
+),
+
+sessions as (
+    select * from sessions_all
+    {%- if is_incremental() %}
+    where sessions_all.session_id in (select sessions_to_rebuild.session_id from sessions_to_rebuild)
+    {%- endif %}
 ),
 
 phase_executions_with_prices as (
@@ -33,6 +79,7 @@ phase_executions_with_prices as (
         phase_executions.completion_tokens,
         phase_executions.total_tokens,
         phase_executions.is_successful,
+        phase_executions._loaded_at,
         prices.valid_from as price_valid_from,
         prices.prompt_usd_per_1k_tokens,
         prices.completion_usd_per_1k_tokens,
@@ -131,7 +178,11 @@ final as (
                     coalesce(phase_executions_with_prices.prompt_tokens, 0)
                     + coalesce(phase_executions_with_prices.completion_tokens, 0)
                 )
-        end::bigint as unpriced_tokens
+        end::bigint as unpriced_tokens,
+
+        -- loader, and the prices built in
+        greatest(phase_executions_with_prices._loaded_at, sessions._loaded_at) as _loaded_at,
+        {{ price_list_version() }} as price_list_version
     from phase_executions_with_prices
     left join sessions
         on phase_executions_with_prices.session_id = sessions.session_id

@@ -16,7 +16,7 @@ template_metrics as (
 
 -- A template's rank and successor by first use (the succession rule lives there).
 templates_ranked as (
-    select * from {{ ref('int_templates_ranked') }}
+    select * from {{ ref('templates_ranked') }}
 ),
 
 templates_summarized as (

@@ -12,6 +12,7 @@
             {'columns': ['session_id', 'phase'], 'unique': true},
             {'columns': ['phase_metric_id']},
             {'columns': ['phase', 'phase_date']},
+            {'columns': ['phase', 'duration_seconds']},
             {'columns': ['phase_date']},
             {'columns': ['_loaded_at']},
         ],

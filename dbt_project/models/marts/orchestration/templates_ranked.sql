@@ -1,17 +1,19 @@
 {#
-    A table, not a view: it reads int_session_templates_unpivoted, which a full refresh
-    replaces (a view on it would go with that table's drop).
+    A table, not a view: it reads fct_template_uses_daily, which a full refresh replaces (a
+    view on it would go with that table's drop). Each template's first and last use come from
+    those per-day extremes (a few rows per template and day), not from every session.
 #}
 {{ config(materialized='table') }}
 
 with
 
-session_templates as (
+template_usage_daily as (
     select
         template_type,
         template_hash,
-        session_created_at
-    from {{ ref('int_session_templates_unpivoted') }}
+        first_used_at,
+        last_used_at
+    from {{ ref('fct_template_uses_daily') }}
     where template_hash is not null
 ),
 
@@ -19,9 +21,9 @@ templates_used as (
     select
         template_type,
         template_hash,
-        min(session_created_at) as first_used_at,
-        max(session_created_at) as last_used_at
-    from session_templates
+        min(first_used_at) as first_used_at,
+        max(last_used_at) as last_used_at
+    from template_usage_daily
     group by 1, 2
 ),
 

@@ -1,0 +1,73 @@
+{#
+    Where a nightly run's tests start looking at rows, as a Postgres timestamptz expression, or
+    none when they look at every row.
+
+    With the var `test_scope: changed` (the nightly's dbt step sets it; see
+    orchestration_dagster/lib/test_scope.py), tests of incremental models read the rows loaded
+    at or after the oldest `_loaded_at` watermark the incremental models held when this
+    invocation started (recorded by record_test_scope(), an on-run-start hook), minus
+    incremental_lookback() as the models subtract it: every row the build may have rewritten.
+    The value is read from the table at test time, so the var stays the same every night and
+    dbt's partial parse stays valid (a var that changed would re-parse the whole project).
+
+    Every row is tested (none) with `test_scope: all` (the default: backfills, the weekly
+    full-test run, dbt by hand), with --full-refresh, and with the reprocess vars.
+#}
+{% macro changed_since() -%}
+    {%- set scope = var('test_scope', 'all') | string | trim -%}
+    {%- if scope not in ['all', 'changed'] -%}
+        {{ exceptions.raise_compiler_error(
+            "var test_scope must be 'all' (every row) or 'changed' (the rows the night"
+            ~ " changed), got '" ~ scope ~ "'"
+        ) }}
+    {%- endif -%}
+    {%- if scope == 'all' or flags.FULL_REFRESH or reprocess_window() is not none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(
+        "coalesce((select since from " ~ test_scope_relation() ~ ") - "
+        ~ incremental_lookback() ~ ", '-infinity'::timestamptz)"
+    ) }}
+{%- endmacro %}
+
+
+{# The one-row table that holds this invocation's watermark (in the profile's schema). #}
+{% macro test_scope_relation() -%}
+    {{ return(api.Relation.create(schema=target.schema, identifier='dbt_test_scope')) }}
+{%- endmacro %}
+
+
+{#
+    on-run-start: records where this invocation's tests start (changed_since()): the oldest of
+    the newest `_loaded_at` each incremental model holds, or null (every row) when one of them
+    does not exist yet or is empty. Writes nothing unless the tests are scoped.
+#}
+{% macro record_test_scope() -%}
+    {%- if not execute or changed_since() is none -%}
+        {{ return('select 1') }}
+    {%- endif -%}
+    {%- set watermarks = [] -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.config.materialized == 'incremental' -%}
+        {%- set relation = adapter.get_relation(
+            database=node.database, schema=node.schema, identifier=node.alias
+        ) -%}
+        {%- if relation is none -%}
+            {%- do watermarks.append('null::timestamptz') -%}
+        {%- else -%}
+            {%- do watermarks.append('(select max(_loaded_at) from ' ~ relation ~ ')') -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set scope = test_scope_relation() -%}
+    create table if not exists {{ scope }} (since timestamptz);
+    comment on table {{ scope }} is
+    'Where the running dbt invocation''s tests of incremental models start (macros/tests).';
+    delete from {{ scope }};
+    insert into {{ scope }} (since)
+    select case when count(*) = count(watermark) then min(watermark) end
+    from (
+        {%- for watermark in watermarks %}
+        select {{ watermark }} as watermark{{ ' union all' if not loop.last }}
+        {%- endfor %}
+    ) as watermarks
+{%- endmacro %}

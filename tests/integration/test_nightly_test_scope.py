@@ -1,0 +1,230 @@
+"""The nightly's tests look at what the night changed, and a bad row among them still blocks.
+
+The real dbt project on a real Postgres, run with the command line the nightly's dbt step
+uses (orchestration_dagster/lib/dbt_args.build_args, with lib/test_scope.scope_vars):
+
+1. A first build tests every row (test_scope: all).
+2. Night 1: a delivery is loaded and the build tests the rows it changed: the generic tests
+   of incremental models read through the scope recorded at the run's start, which is the
+   oldest watermark the incremental models held before the build; every test passes.
+3. Night 2: one of tonight's phase metrics arrives with negative tokens. The error-level
+   test on fct_phase_executions fails on that row alone; dbt skips what reads the fact, so
+   fct_sessions keeps the previous night's rows, and the build exits non-zero.
+4. The next night fails on the same row again, scoped or not: the models the failure kept
+   from building still hold their old watermark, so the scope still reaches back to the bad
+   row (and the Dagster step tests every row after a failed blocking check anyway).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from core.db import connect, dbt_env
+from core.migrations import migrate
+from core.settings import PROJECT_DIR
+from ingest.contract.entities import ENTITIES
+from ingest.sources.files.load import load_landing
+from orchestration_dagster.lib.dbt_args import build_args
+from orchestration_dagster.lib.test_scope import scope_vars
+from synthetic import generate
+from tests import batch_holds
+
+pytestmark = pytest.mark.integration
+
+DBT_DIR = PROJECT_DIR / "dbt_project"
+DBT = Path(sys.executable).with_name("dbt")
+AS_OF = "2025-12-13T00:00:00+00:00"
+TOKENS_TEST = "accepted_range_fct_phase_executions_total_tokens__0"
+
+
+@dataclass
+class Night:
+    """One dbt build: its exit code, output and results by node name."""
+
+    returncode: int
+    stdout: str
+    results: dict[str, dict[str, Any]]
+
+    def status(self, name: str) -> str:
+        return str(self.results[name]["status"])
+
+
+@dataclass
+class Nights:
+    """What the nights left behind, for the tests to read."""
+
+    dsn: str
+    watermark_before_night_1: dt.datetime
+    scope_of_night_1: dt.datetime | None
+    night_1: Night
+    night_2: Night
+    sessions_before_night_2: list[tuple[Any, ...]]
+    sessions_after_night_2: list[tuple[Any, ...]]
+    scoped_after_night_2: Night
+    every_row_after_night_2: Night
+
+
+def _build(dsn: str, target: Path, *, every_row: bool, args: tuple[str, ...] = ()) -> Night:
+    """The nightly's dbt command line, scoped or testing every row."""
+    env = {
+        **os.environ,
+        **dbt_env(dsn),
+        "DBT_TARGET_PATH": str(target),
+        "DBT_LOG_PATH": str(target / "logs"),
+    }
+    variables = {"as_of": AS_OF, "incremental_lookback": "0 minutes"}
+    command = [
+        str(DBT),
+        *build_args({**variables, **scope_vars(every_row=every_row)}),
+        *args,
+        "--profiles-dir",
+        str(DBT_DIR),
+    ]
+    done = subprocess.run(
+        command, cwd=DBT_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    by_name = {str(result["unique_id"]).split(".")[-1]: result for result in results}
+    # a generic test's unique_id ends in a hash: index it by its name as well
+    for result in results:
+        parts = str(result["unique_id"]).split(".")
+        if parts[0] == "test" and len(parts) > 3:
+            by_name[parts[2]] = result
+    return Night(done.returncode, done.stdout, by_name)
+
+
+def _deliver_and_load(dsn: str, source: Path, landing: Path, number: int) -> None:
+    for entity in ENTITIES:
+        (landing / entity).mkdir(parents=True, exist_ok=True)
+        for path in sorted((source / entity).glob(f"{number:04d}-*")):
+            shutil.copy(path, landing / entity / path.name)
+    with connect(dsn) as conn:
+        load_landing(conn, landing)
+
+
+def _oldest_watermark(dsn: str) -> dt.datetime:
+    """The oldest of the newest _loaded_at of the incremental models, read here from the
+    catalog and the tables (not through the project's macros)."""
+    manifest = json.loads((DBT_DIR / "target" / "manifest.json").read_text())
+    relations = sorted(
+        (node["schema"], node["alias"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+    )
+    assert len(relations) >= 8
+    with psycopg.connect(dsn) as conn:
+        newest = []
+        for schema, table in relations:
+            query = sql.SQL("select max(_loaded_at) from {}").format(sql.Identifier(schema, table))
+            row = conn.execute(query).fetchone()
+            assert row is not None and row[0] is not None, (schema, table)
+            newest.append(row[0])
+    return min(newest)
+
+
+def _rows(dsn: str, query: str) -> list[tuple[Any, ...]]:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(query).fetchall()
+
+
+@pytest.fixture(scope="module")
+def nights(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nights]:
+    name = f"forge_scope_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    dsn = make_conninfo(warehouse_dsn, dbname=name)
+    try:
+        migrate(dsn, PROJECT_DIR / "sql" / "warehouse")
+        batch_holds.install(dsn, replace=True)
+        scratch = tmp_path_factory.mktemp("scope")
+        source, landing, target = scratch / "source", scratch / "landing", scratch / "target"
+        generate(source, sessions=60, seed=12, dirty_rate=0.0)
+        for number in (1, 2, 3):
+            _deliver_and_load(dsn, source, landing, number)
+        first = _build(dsn, target, every_row=True)
+        assert first.returncode == 0, first.stdout[-3000:]
+
+        _deliver_and_load(dsn, source, landing, 4)
+        watermark = _oldest_watermark(dsn)
+        night_1 = _build(dsn, target, every_row=False)
+        [(scope,)] = _rows(dsn, "select since from staging.dbt_test_scope")
+
+        _deliver_and_load(dsn, source, landing, 5)
+        # one of tonight's phase metrics reports negative tokens (the loader takes any integer)
+        with psycopg.connect(dsn) as conn:
+            conn.execute(
+                "update raw.orchestration_phase_metrics set total_tokens = -5"
+                " where (id, _ingest_seq) = (select id, _ingest_seq"
+                "  from raw.orchestration_phase_metrics where phase is not null"
+                "  order by _loaded_at desc, _ingest_seq desc limit 1)"
+            )
+        sessions_query = "select * from marts.fct_sessions order by session_id"
+        before = _rows(dsn, sessions_query)
+        night_2 = _build(dsn, target, every_row=False)
+        after = _rows(dsn, sessions_query)
+
+        # the following night, with nothing new: scoped, then every row (that test alone)
+        only_tests = ("--select", "test_name:accepted_range,fct_phase_executions")
+        scoped = _build(dsn, target, every_row=False, args=only_tests)
+        every_row = _build(dsn, target, every_row=True, args=only_tests)
+        yield Nights(
+            dsn=dsn,
+            watermark_before_night_1=watermark,
+            scope_of_night_1=scope,
+            night_1=night_1,
+            night_2=night_2,
+            sessions_before_night_2=before,
+            sessions_after_night_2=after,
+            scoped_after_night_2=scoped,
+            every_row_after_night_2=every_row,
+        )
+    finally:
+        with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+            )
+
+
+def test_a_scoped_night_passes_and_its_tests_read_the_night_s_rows(nights: Nights) -> None:
+    night = nights.night_1
+    assert night.returncode == 0, night.stdout[-3000:]
+    assert nights.scope_of_night_1 == nights.watermark_before_night_1
+    compiled = night.results[TOKENS_TEST]["compiled_code"]
+    assert "dbt_test_scope" in compiled and "_loaded_at >=" in compiled, compiled
+    # a test of a table rebuilt whole reads every row
+    whole = night.results["not_null_phase_performance_phase"]["compiled_code"]
+    assert "dbt_test_scope" not in whole, whole
+
+
+def test_a_bad_row_of_the_night_fails_its_test_and_blocks_what_reads_the_fact(
+    nights: Nights,
+) -> None:
+    night = nights.night_2
+    assert night.returncode != 0
+    assert night.status(TOKENS_TEST) == "fail"
+    assert night.results[TOKENS_TEST]["failures"] == 1
+    assert night.status("fct_sessions") == "skipped"
+    assert night.status("phase_performance") == "skipped"
+    assert nights.sessions_after_night_2 == nights.sessions_before_night_2
+
+
+def test_the_next_night_fails_on_the_same_row_until_it_is_fixed(nights: Nights) -> None:
+    for night in (nights.scoped_after_night_2, nights.every_row_after_night_2):
+        assert night.returncode != 0
+        assert night.status(TOKENS_TEST) == "fail"
+        assert night.results[TOKENS_TEST]["failures"] == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -91,6 +92,18 @@ def refresh(
     _refresh(as_of)
 
 
+def demo_end(landing: Path) -> dt.datetime | None:
+    """When the demo data already in `landing` ends, or None if there is none. A demo made at
+    another hour is another world whose serial ids name other records, so a later demo into
+    the same warehouse reuses the earlier end: it loads nothing new and rebuilds the marts."""
+    from synthetic.generate import read_manifest
+
+    try:
+        return read_manifest(landing).now
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def demo(
     sessions: Annotated[
         int, typer.Option(parser=arguments.sessions, help="Orchestration sessions to make.")
@@ -116,12 +129,19 @@ def demo(
     from synthetic.generate import generate as write_landing_files
 
     settings = get_settings()
+    earlier = demo_end(settings.landing) if now is None else None
+    if earlier is not None:
+        console.print(
+            f"demo data ends where the earlier demo's did ({earlier:%Y-%m-%d %H:%M} UTC): data "
+            "made at another hour would give the same ids to other records; --now WHEN "
+            "makes another world (into an empty warehouse)"
+        )
     manifest = write_landing_files(
         settings.landing,
         sessions=sessions,
         seed=seed,
         dirty_rate=dirty_rate,
-        now=now or current_hour(),
+        now=now or earlier or current_hour(),
     )
     console.print(
         f"demo source data: {sessions} sessions over the 90 days up to "

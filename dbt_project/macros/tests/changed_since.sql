@@ -40,7 +40,7 @@
 {#
     on-run-start: records where this invocation's tests start (changed_since()): the oldest of
     the newest `_loaded_at` each incremental model holds, or null (every row) when one of them
-    does not exist yet or is empty. Writes nothing unless the tests are scoped.
+    does not exist yet, is empty, or has no `_loaded_at` column (built by an older version). Writes nothing unless the tests are scoped.
 #}
 {% macro record_test_scope() -%}
     {%- if not execute or changed_since() is none -%}
@@ -52,7 +52,10 @@
         {%- set relation = adapter.get_relation(
             database=node.database, schema=node.schema, identifier=node.alias
         ) -%}
-        {%- if relation is none -%}
+        {%- set columns = adapter.get_columns_in_relation(relation) if relation is not none
+            else [] -%}
+        {%- if '_loaded_at' not in columns | map(attribute='name') | list -%}
+            {#- missing, or built before the model had a load time: test every row -#}
             {%- do watermarks.append('null::timestamptz') -%}
         {%- else -%}
             {%- do watermarks.append('(select max(_loaded_at) from ' ~ relation ~ ')') -%}

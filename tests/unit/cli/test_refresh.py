@@ -168,3 +168,20 @@ def test_a_dagster_home_dagster_cannot_read_is_one_sentence_naming_it(tmp_path: 
         run_nightly_refresh(settings, tmp_path / "refresh.log")
 
     assert str(tmp_path) in str(raised.value) and "bogus" in str(raised.value)
+
+
+def test_a_later_demo_reuses_the_end_of_the_demo_data_already_in_the_landing_directory(
+    tmp_path: Path,
+) -> None:
+    from cli.refresh import demo_end
+    from synthetic import generate
+
+    landing = tmp_path / "landing"
+    assert demo_end(landing) is None, "no earlier demo: the data ends now"
+
+    end = dt.datetime(2026, 3, 1, 5, tzinfo=dt.UTC)
+    generate(landing, sessions=3, seed=1, now=end)
+    assert demo_end(landing) == end
+
+    (landing / "_manifest.json").write_text("{not json", encoding="utf-8")
+    assert demo_end(landing) is None, "an unreadable manifest is no earlier demo"

@@ -11,12 +11,15 @@ import pytest
 from core.settings import PROJECT_DIR
 
 DOCS = sorted(
-    {
+    path
+    for path in {
         PROJECT_DIR / "README.md",
         *PROJECT_DIR.glob("*/README.md"),
         *PROJECT_DIR.glob("docs/**/*.md"),
         *PROJECT_DIR.glob("dbt_project/models/**/*.md"),
     }
+    # ours, not a tool's cache (.pytest_cache/README.md) or an installed package's
+    if not any(part.startswith(".") for part in path.relative_to(PROJECT_DIR).parts)
 )
 # what a run creates, not the repository
 GENERATED = (".warehouse", ".dagster", ".venv", ".tools", "target")

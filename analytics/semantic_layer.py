@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.db import dbt_env, first_line, parse_dsn
+from core.db import dbt_env, environment, first_line, parse_dsn
 from core.exceptions import ForgeError
 
 logger = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ def metricflow_engine(project_dir: Path, dsn: str) -> Iterator[Engine]:
     if not logger.isEnabledFor(logging.DEBUG):
         for name in CHATTY_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
-    with _dbt_connection_env(dsn):
+    with environment(dbt_env(dsn)):
         try:
             from dbt.adapters.factory import get_adapter_by_type
             from dbt_metricflow.cli.dbt_connectors.adapter_backed_client import (
@@ -261,22 +261,6 @@ def validate_definitions(
         _issue(issue) for result in results for issue in (*result.warnings, *result.future_errors)
     ]
     return ValidationReport(errors, warnings, len(results), time.perf_counter() - started)
-
-
-@contextmanager
-def _dbt_connection_env(dsn: str) -> Iterator[None]:
-    """The FORGE_PG_* variables profiles.yml reads, set from `dsn` for the block, then restored."""
-    values = dbt_env(dsn)
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _source_files(project_dir: Path) -> Iterator[Path]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -59,6 +62,22 @@ def dbt_env(dsn: str) -> dict[str, str]:
         "FORGE_PG_DBNAME": str(params.get("dbname") or params.get("user") or "postgres"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
+
+
+@contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of the block, then restore them (dbt reads
+    its profile's connection from env_var() only, in this process)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def first_line(error: BaseException) -> str:

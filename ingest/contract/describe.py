@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from pathlib import Path
 
 from ingest.contract.entities import ENTITIES, Entity, Field, Kind
@@ -95,9 +96,13 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="a Markdown file holding the markers")
     args = parser.parse_args()
     if args.write is None:
-        print(fields_markdown())  # noqa: T201 (a command's output)
+        sys.stdout.write(fields_markdown() + "\n")
         return
-    args.write.write_text(rewrite(args.write.read_text(encoding="utf-8")), encoding="utf-8")
+    try:
+        text = rewrite(args.write.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        parser.error(f"cannot rewrite {args.write}: {error}")
+    args.write.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from pydantic import Field
 
-from core.db import dbt_env
+from core.db import dbt_env, environment
 from core.settings import get_settings
 from orchestration_dagster.defs.dbt.resources import DbtVarsResource, dbt_project
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
@@ -33,7 +33,6 @@ from orchestration_dagster.lib.dbt_args import (
     step_args,
 )
 from orchestration_dagster.lib.dbt_outcome import build_failure
-from orchestration_dagster.lib.environment import environment
 from orchestration_dagster.lib.names import DBT_POOL
 from orchestration_dagster.lib.nightly import marts_freshness_policy
 from orchestration_dagster.lib.retries import TRANSIENT_RETRY_POLICY

@@ -10,12 +10,11 @@ from collections.abc import Iterator
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from core.db import dbt_env
+from core.db import dbt_env, environment
 from orchestration_dagster.defs.dbt.assets import manifest, translator
 from orchestration_dagster.defs.dbt.resources import DbtVarsResource, dbt_project
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
 from orchestration_dagster.lib.dbt_args import invocation_target_path, keep_parse_state, vars_args
-from orchestration_dagster.lib.environment import environment
 from orchestration_dagster.lib.retries import TRANSIENT_RETRY_POLICY, is_transient_message
 from orchestration_dagster.lib.source_freshness import (
     freshness_result,

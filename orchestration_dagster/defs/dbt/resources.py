@@ -14,8 +14,9 @@ from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 from pydantic import Field
 
+from core.db import environment
 from core.settings import get_settings
-from orchestration_dagster.lib.environment import environment, parse_environment
+from orchestration_dagster.lib.environment import parse_environment
 
 
 def _dbt_executable() -> str:

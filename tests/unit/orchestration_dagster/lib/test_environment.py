@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from orchestration_dagster.lib.environment import environment, parse_environment
+from core.db import environment
+from orchestration_dagster.lib.environment import parse_environment
 
 
 def test_environment_sets_variables_only_inside_the_block(

@@ -37,23 +37,9 @@ sys.path.insert(0, str(ROOT))
 from core import embedded  # noqa: E402
 from core.migrations import migrate  # noqa: E402
 from core.settings import get_settings  # noqa: E402
+from ingest.contract.entities import ENTITIES  # noqa: E402
 
-COLUMNS = (
-    "id",
-    "session_id",
-    "event_type",
-    "event_category",
-    "phase",
-    "command",
-    "parameters",
-    "result",
-    "timestamp",
-    "duration_ms",
-    "user_identifier",
-    "session_version",
-    "error_details",
-    "metadata",
-)
+COLUMNS = tuple(field.name for field in ENTITIES["orchestration_events"].fields)
 EVENT_TYPES = ("command_executed", "user_action", "error_occurred", "phase_started")
 PHASES = ("planning", "analysis", "implementation", "testing", "cleaning")
 

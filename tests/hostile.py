@@ -16,6 +16,8 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from ingest.contract.entities import ENTITIES
+
 settings.register_profile(
     "forge",
     max_examples=40,
@@ -84,22 +86,7 @@ def encode(value: Any, *, ascii_only: bool) -> bytes:
     return text.encode("utf-8", "backslashreplace" if not ascii_only else "strict")
 
 
-EVENT_FIELDS = (
-    "id",
-    "session_id",
-    "event_type",
-    "event_category",
-    "phase",
-    "command",
-    "parameters",
-    "result",
-    "timestamp",
-    "duration_ms",
-    "user_identifier",
-    "session_version",
-    "error_details",
-    "metadata",
-)
+EVENT_FIELDS = tuple(field.name for field in ENTITIES["orchestration_events"].fields)
 timestamps = st.one_of(
     st.datetimes(
         min_value=dt.datetime(1990, 1, 1),

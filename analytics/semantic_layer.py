@@ -3,17 +3,19 @@ MetricFlow's own engine answering queries and validating the definitions with it
 
 What `mf` does, without what it must not do here: `mf` reads `target/semantic_manifest.json`,
 which names the database it was parsed against (`make install` parses against a placeholder), so
-this module keeps a manifest of its own in `target/metrics/`, parsed with the warehouse's
-connection whenever it is stale (missing, older than a file of the dbt project, or parsed for
-another database). It drives MetricFlow's engine in process, as `mf` does, but never runs `mf`'s
-command group, whose every call first asks PyPI for a newer version (`update_checker`): nothing
-here touches the network. The dbt profile reads its connection from FORGE_PG_* variables; they
-are set from the DSN for the duration of a call (and put back), never by hand.
+this module keeps a manifest of its own per warehouse in `target/metrics/<database>-<hash>/`,
+parsed with the warehouse's connection whenever it is stale (missing, older than a file of the
+dbt project, or parsed for another database): two warehouses queried from one checkout never
+overwrite each other's. It drives MetricFlow's engine in process, as `mf` does, but never runs
+`mf`'s command group, whose every call first asks PyPI for a newer version (`update_checker`):
+nothing here touches the network. The dbt profile reads its connection from FORGE_PG_*
+variables; they are set from the DSN for the duration of a call (and put back), never by hand.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -32,7 +34,7 @@ from core.exceptions import ForgeError
 
 logger = logging.getLogger(__name__)
 
-# where the warehouse's own semantic manifest is parsed, under the dbt project
+# where each warehouse's own semantic manifest is parsed, under the dbt project
 TARGET = Path("target") / "metrics"
 MANIFEST = "semantic_manifest.json"
 # what a parse reads: a newer file here makes the manifest stale
@@ -82,14 +84,24 @@ class ValidationReport:
         return not self.errors
 
 
-def manifest_path(project_dir: Path) -> Path:
+def parse_folder(dsn: str) -> Path:
+    """The folder (under the dbt project) of the warehouse's own parse: its database's name,
+    made safe for a path, and a hash of where it lives (two servers may share a name)."""
+    params = parse_dsn(dsn)
+    database = str(params.get("dbname") or params.get("user") or "postgres")
+    place = f"{params.get('host') or 'localhost'}:{params.get('port') or 5432}/{database}"
+    digest = hashlib.sha256(place.encode()).hexdigest()[:10]
+    return TARGET / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', database)[:60]}-{digest}"
+
+
+def manifest_path(project_dir: Path, dsn: str) -> Path:
     """The semantic manifest parsed for the warehouse (not the one `make install` parses)."""
-    return project_dir / TARGET / MANIFEST
+    return project_dir / parse_folder(dsn) / MANIFEST
 
 
 def stale_reason(project_dir: Path, dsn: str) -> str | None:
     """Why the warehouse's semantic manifest must be parsed again, or None when it is current."""
-    path = manifest_path(project_dir)
+    path = manifest_path(project_dir, dsn)
     if not path.exists():
         return "no semantic manifest parsed for this warehouse yet"
     built = path.stat().st_mtime
@@ -109,10 +121,10 @@ def stale_reason(project_dir: Path, dsn: str) -> str | None:
 
 def ensure_manifest(project_dir: Path, dsn: str) -> Path:
     """The semantic manifest for the warehouse at `dsn`, parsed first (`dbt parse` into
-    target/metrics/ with the warehouse's connection) when stale."""
+    its parse folder with the warehouse's connection) when stale."""
     reason = stale_reason(project_dir, dsn)
     if reason is None:
-        return manifest_path(project_dir)
+        return manifest_path(project_dir, dsn)
     logger.info("parsing the dbt project for the warehouse (%s)", reason)
     started = time.perf_counter()
     command = [
@@ -124,9 +136,10 @@ def ensure_manifest(project_dir: Path, dsn: str) -> Path:
         "--profiles-dir",
         str(project_dir),
         "--target-path",
-        str(TARGET),
+        str(parse_folder(dsn)),
     ]
-    env = {**os.environ, **dbt_env(dsn), "DBT_LOG_PATH": str(project_dir / TARGET / "logs")}
+    logs = project_dir / parse_folder(dsn) / "logs"
+    env = {**os.environ, **dbt_env(dsn), "DBT_LOG_PATH": str(logs)}
     env.pop("DBT_TARGET_PATH", None)
     try:
         result = subprocess.run(
@@ -140,12 +153,12 @@ def ensure_manifest(project_dir: Path, dsn: str) -> Path:
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         raise SemanticLayerError(f"dbt parse could not run: {first_line(error)}") from None
-    if result.returncode != 0 or not manifest_path(project_dir).exists():
+    if result.returncode != 0 or not manifest_path(project_dir, dsn).exists():
         raise SemanticLayerError(
             f"dbt parse failed, so MetricFlow has no definitions: {_last_error(result)}"
         )
     logger.info("parsed the semantic manifest in %.1f s", time.perf_counter() - started)
-    return manifest_path(project_dir)
+    return manifest_path(project_dir, dsn)
 
 
 @contextmanager

@@ -11,7 +11,12 @@ begin
     foreach role_name in array array['forge_loader', 'forge_transformer', 'forge_analyst', 'forge_bi']
     loop
         if not exists (select from pg_catalog.pg_roles where rolname = role_name) then
-            execute format('create role %I nologin', role_name);
+            begin
+                execute format('create role %I nologin', role_name);
+            exception when duplicate_object or unique_violation then
+                -- roles belong to the cluster: another database's migration made it just now
+                null;
+            end;
         end if;
     end loop;
 end

@@ -127,6 +127,11 @@ def record_run(
                     for n in nodes
                 ],
             )
-    pruned = prune_run_artifacts(target_path, keep_artifacts, protect={run_id})
+
+    def owned(run_ids: list[str]) -> set[str]:
+        records = instance.get_run_records(dg.RunsFilter(run_ids=run_ids)) if run_ids else []
+        return {record.dagster_run.run_id for record in records}
+
+    pruned = prune_run_artifacts(target_path, keep_artifacts, protect={run_id}, owned=owned)
     logger.info("recorded run %s: %d steps, %d dbt nodes", run_id, len(steps), len(nodes))
     return RecordedRun(run_id, run.status.value.lower(), steps, nodes, pruned)

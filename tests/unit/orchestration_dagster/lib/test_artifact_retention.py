@@ -28,3 +28,15 @@ def test_the_newest_runs_are_kept_and_older_ones_deleted(tmp_path: Path) -> None
 
 def test_no_runs_folder_is_nothing_to_prune(tmp_path: Path) -> None:
     assert prune_run_artifacts(tmp_path, keep=1) == []
+
+
+def test_only_the_instances_own_runs_are_counted_and_deleted(tmp_path: Path) -> None:
+    folders = {name: _run(tmp_path, name, 1000.0 + i) for i, name in enumerate("abcde")}
+    ours = {"a", "c", "e"}  # b and d: another warehouse's runs, from the same checkout
+
+    deleted = prune_run_artifacts(
+        tmp_path, keep=1, protect={"c"}, owned=lambda ids: ours & set(ids)
+    )
+
+    assert deleted == ["a"]
+    assert [name for name, path in folders.items() if path.exists()] == ["b", "c", "d", "e"]

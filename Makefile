@@ -47,17 +47,23 @@ browser: ## Install the system Chromium the report test drives (Debian/Ubuntu, a
 demo: install ## Run the nightly refresh on demo data (embedded Postgres unless WAREHOUSE_DSN)
 	$(BIN)/forge-warehouse demo
 
+# pytest-xdist: a worker per core (at most 4), each with its own test database; a module stays
+# on one worker, and modules are handed out in the order tests/conftest.py sorts them.
+# PYTEST_WORKERS=0 runs everything in this one process.
+PYTEST_WORKERS ?= auto
+PARALLEL := -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile --no-loadscope-reorder
+
 test: install browser ## Run the whole test suite (unit and integration, real Postgres, dbt, Dagster)
-	$(BIN)/pytest -m "(integration or not integration) and not newcomer"
+	$(BIN)/pytest $(PARALLEL) -m "(integration or not integration) and not newcomer"
 
 test-newcomer: install browser ## The slow tier: a fresh clone's first hour, as the README words it
 	$(BIN)/pytest -m newcomer
 
 test-unit: install ## Only the fast tier: no database
-	$(BIN)/pytest -m "not integration and not newcomer"
+	$(BIN)/pytest $(PARALLEL) -m "not integration and not newcomer"
 
 test-integration: install browser ## Only the tests that need Postgres
-	$(BIN)/pytest -m integration
+	$(BIN)/pytest $(PARALLEL) -m integration
 
 # sqlfluff's rules are in pyproject.toml. Its dbt templater connects to a database even when
 # nothing needs data, so models and tests compile against a throwaway embedded Postgres;

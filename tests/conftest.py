@@ -10,6 +10,7 @@ import json
 import os
 import threading
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,12 +31,38 @@ MIGRATIONS = PROJECT_DIR / "sql" / "warehouse"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules that read the shared built warehouse (they import `built_warehouse`) run first,
-    one after another: a module that loads other data into the test database in between would
-    make the next one load and build it again (dbt's build is most of the suite's time)."""
-    items.sort(
-        key=lambda item: 0 if hasattr(getattr(item, "module", None), "built_warehouse") else 1
-    )
+    """The modules that read the shared built warehouse (the `built` fixture) run first, so
+    no other module's data comes in between; then the other integration modules (the slow
+    ones, started early so that workers finish together), then the unit tier. Under
+    pytest-xdist (`--dist loadfile --no-loadscope-reorder`) modules are handed out in this
+    order, so on each worker too every module reading the build runs before any other."""
+
+    reading = {item.path for item in items if "built" in getattr(item, "fixturenames", ())}
+
+    def rank(item: pytest.Item) -> int:  # by module: a module's tests stay together
+        if item.path in reading:
+            return 0
+        return 1 if item.get_closest_marker("integration") else 2
+
+    items.sort(key=rank)
+
+
+_MODULE_SECONDS: defaultdict[str, float] = defaultdict(float)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Adds each phase's seconds (setup, call, teardown) to its module's total."""
+    _MODULE_SECONDS[report.nodeid.split("::")[0]] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Prints the modules that took longest, fixtures included: where the suite's time goes."""
+    slowest = sorted(_MODULE_SECONDS.items(), key=lambda item: -item[1])[:15]
+    if not slowest or slowest[0][1] < 1:
+        return
+    terminalreporter.section("slowest modules (setup + call + teardown)")
+    for module, seconds in slowest:
+        terminalreporter.write_line(f"{seconds:7.1f} s  {module}")
 
 
 @pytest.fixture(scope="session")

@@ -27,14 +27,9 @@ from psycopg.rows import dict_row
 from analytics.metrics import Metric
 from core.exceptions import ForgeError
 from core.settings import PROJECT_DIR
-from tests.integration.test_analytics_report import CHROMIUM, CHROMIUM_ARGS
-from tests.integration.test_analytics_warehouse import (
-    Built,
-    built_warehouse,
-    drop_login,
-    run_cli,
-    unique_name,
-)
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.built import Built
+from tests.logins import drop_login, run_cli, unique_name
 
 pytestmark = pytest.mark.integration
 
@@ -78,9 +73,8 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def api(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+def api(built: Built) -> Iterator[Api]:
     """`serve --port 0` with its own (uniquely named) BI login, stopped and dropped after."""
-    built = built_warehouse(warehouse_dsn, tmp_path_factory)
     name = unique_name("test_api")
     env = {**os.environ, "WAREHOUSE_DSN": built.dsn, "FORGE_API_LOGIN": name}
     env.pop("FORGE_BI_DSN", None)

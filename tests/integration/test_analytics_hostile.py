@@ -27,7 +27,8 @@ from analytics.api.app import create_app
 from analytics.api.pool import ApiPool
 from analytics.report.build import build_report
 from core.settings import PROJECT_DIR
-from tests.integration.test_analytics_warehouse import Built, built_warehouse, login
+from tests.built import Built
+from tests.logins import login
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's TestClient asks for httpx2
@@ -73,11 +74,6 @@ ENDPOINT_PARAMETERS = {
     "/api/analytics/trends": ["metric", "period"],
     "/api/health": [],
 }
-
-
-@pytest.fixture(scope="module")
-def built(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return built_warehouse(warehouse_dsn, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -11,16 +11,8 @@ import pytest
 from psycopg import sql
 
 from core.exceptions import ForgeError
-from tests.integration.test_analytics_warehouse import (
-    Built,
-    built_warehouse,
-    created_dsn,
-    drop_login,
-    login,
-    relations,
-    run_cli,
-    unique_name,
-)
+from tests.built import Built, relations
+from tests.logins import created_dsn, drop_login, login, run_cli, unique_name
 
 pytestmark = pytest.mark.integration
 
@@ -57,8 +49,8 @@ FORBIDDEN = [
 
 
 @pytest.fixture(scope="module")
-def built(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
-    built = built_warehouse(warehouse_dsn, tmp_path_factory)
+def built(built: Built) -> Iterator[Built]:
+    """The shared warehouse, with a table standing for a snapshot."""
     with psycopg.connect(built.dsn, autocommit=True) as conn:
         # dbt builds no snapshot here yet: a table stands for one
         conn.execute("create table if not exists snapshots.analytics_probe (x int)")

@@ -26,7 +26,7 @@ from cli.app import app
 from core import embedded
 from core.exceptions import ForgeError
 from core.settings import PROJECT_DIR, get_settings
-from tests.integration.test_analytics_warehouse import created_dsn, run_cli, unique_name
+from tests.logins import created_dsn, run_cli, unique_name
 
 pytestmark = pytest.mark.integration
 

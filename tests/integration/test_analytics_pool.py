@@ -15,18 +15,14 @@ from psycopg.pq import TransactionStatus
 
 from analytics.api.app import create_app
 from analytics.api.pool import APPLICATION_NAME, ApiPool
-from tests.integration.test_analytics_warehouse import Built, built_warehouse, login
+from tests.built import Built
+from tests.logins import login
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's TestClient asks for httpx2
     from fastapi.testclient import TestClient
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def built(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return built_warehouse(warehouse_dsn, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

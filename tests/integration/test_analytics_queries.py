@@ -9,7 +9,8 @@ import psycopg
 import pytest
 
 from core.settings import PROJECT_DIR
-from tests.integration.test_analytics_warehouse import Built, built_warehouse, login
+from tests.built import Built
+from tests.logins import login
 
 pytestmark = pytest.mark.integration
 
@@ -17,8 +18,7 @@ QUERIES = sorted((PROJECT_DIR / "sql" / "analyst").glob("*.sql"))
 
 
 @pytest.fixture(scope="module")
-def bi(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    built: Built = built_warehouse(warehouse_dsn, tmp_path_factory)
+def bi(built: Built) -> Iterator[str]:
     with login(built.dsn) as (_, dsn):
         yield dsn
 

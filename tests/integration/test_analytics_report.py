@@ -13,26 +13,15 @@ from analytics.report.data import fetch_report_data
 from analytics.report.render import render_report
 from core.exceptions import ForgeError
 from core.settings import PROJECT_DIR
-from tests.integration.test_analytics_warehouse import Built, built_warehouse, run_cli
-from tests.unit.analytics.test_render import NAMESPACES, OUTSIDE
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, NAMESPACES, OUTSIDE
+from tests.built import Built
+from tests.logins import run_cli
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 @pytest.fixture(scope="module")
-def report_file(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Built, Path]:
-    built = built_warehouse(warehouse_dsn, tmp_path_factory)
+def report_file(built: Built, tmp_path_factory: pytest.TempPathFactory) -> tuple[Built, Path]:
     out = tmp_path_factory.mktemp("report") / "report.html"
     result = run_cli(["report", "--out", str(out)])
     assert result.exit_code == 0, (result.output, result.exception)

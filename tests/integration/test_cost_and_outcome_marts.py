@@ -22,7 +22,8 @@ import pytest
 from psycopg.rows import dict_row
 
 from core.settings import PROJECT_DIR
-from tests.integration.test_analytics_warehouse import Built, built_warehouse, login
+from tests.built import Built
+from tests.logins import login
 
 pytestmark = pytest.mark.integration
 
@@ -48,11 +49,6 @@ EXAMPLE_QUERIES = {
     "pattern_popularity_weekly": "pattern_share_by_week",
     "feedback_training_set": "satisfaction_by_build_before_feedback",
 }
-
-
-@pytest.fixture(scope="module")
-def built(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return built_warehouse(warehouse_dsn, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -25,9 +25,6 @@ The real project's nightly is tests/integration/test_nightly_refresh_job.py.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,12 +38,12 @@ from dagster_dbt import DbtProject
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from core.db import dbt_env
 from core.migrations import migrate
 from core.settings import PROJECT_DIR
 from orchestration_dagster.defs.alerts.resources import AlertResource
 from orchestration_dagster.lib.alerts import BLOCKING_CHECK_FAILED
 from orchestration_dagster.lib.names import REFRESH_TAG
+from tests.dbt import DBT, run_dbt
 from tests.factories import record
 
 pytestmark = pytest.mark.integration
@@ -58,7 +55,6 @@ DAYS = dg.AssetKey(["marts", "fct_feedback_days"])
 RAW = dg.AssetKey(["raw", "dataforge", "user_feedback"])
 GATE = "accepted_values_stg_feedback_overall_satisfaction__False__1__2__3__4__5"
 WARNING = "accepted_values_stg_feedback_feedback_source__modal__dashboard__email"
-DBT = str(Path(sys.executable).with_name("dbt"))
 AS_OF = "2025-04-01T00:00:00Z"
 
 PROJECT_FILES = {
@@ -172,22 +168,8 @@ def project(tmp_path_factory: pytest.TempPathFactory, dsn: str) -> DbtProject:
     (root / "macros" / "generate_schema_name.sql").parent.mkdir(parents=True, exist_ok=True)
     (root / "macros" / "generate_schema_name.sql").write_text(macro.read_text())
     # parsed as the runs will run it (profile and vars), so their dbt parses only what changed
-    variables = json.dumps({"as_of": AS_OF})
-    subprocess.run(
-        [
-            DBT,
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(root),
-            "--profiles-dir",
-            str(root),
-            "--vars",
-            variables,
-        ],
-        env={**os.environ, **dbt_env(dsn)},
-        check=True,
-        timeout=300,
+    run_dbt(
+        ["parse", "--quiet"], dsn=dsn, target=None, variables={"as_of": AS_OF}, project_dir=root
     )
     return DbtProject(project_dir=root, profiles_dir=root)
 
@@ -224,7 +206,7 @@ def defs(project: DbtProject, dsn: str, landing: Path) -> dg.Definitions:
             "dbt": ForgeDbtCliResource(
                 project_dir=str(project.project_dir),
                 profiles_dir=str(project.profiles_dir),
-                dbt_executable=DBT,
+                dbt_executable=str(DBT),
             ),
             "dbt_vars": DbtVarsResource(as_of=AS_OF),
             "warehouse": WarehouseResource(dsn=dsn, landing_dir=str(landing)),

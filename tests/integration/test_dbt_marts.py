@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import uuid
 from collections import defaultdict
@@ -38,18 +36,17 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
-from core.db import connect, dbt_env
+from core.db import connect
 from core.migrations import migrate
 from core.settings import PROJECT_DIR
 from ingest.contract.entities import ENTITIES
 from ingest.sources.files.load import load_landing
 from synthetic import generate
 from tests import batch_holds
+from tests.dbt import run_dbt
 
 pytestmark = pytest.mark.integration
 
-DBT_DIR = PROJECT_DIR / "dbt_project"
-DBT = Path(sys.executable).with_name("dbt")
 SEED = 12  # the generator's `now` is then 2025-12-13
 AS_OF = "2025-12-13T00:00:00+00:00"
 AS_OF_DATE = dt.date(2025, 12, 13)
@@ -90,21 +87,11 @@ class Warehouse:
 def _dbt(
     dsn: str, target: Path, args: list[str], variables: dict[str, Any]
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        **dbt_env(dsn),
-        "DBT_TARGET_PATH": str(target),
-        "DBT_LOG_PATH": str(target / "logs"),
-    }
-    command = [str(DBT), *args, "--profiles-dir", str(DBT_DIR), "--vars", json.dumps(variables)]
-    return subprocess.run(
-        command, cwd=DBT_DIR, env=env, capture_output=True, text=True, check=False
-    )
+    return run_dbt(args, dsn=dsn, target=target, variables=variables, check=False)
 
 
 def _dbt_ok(dsn: str, target: Path, args: list[str], variables: dict[str, Any]) -> None:
-    result = _dbt(dsn, target, args, variables)
-    assert result.returncode == 0, result.stdout[-4000:]
+    run_dbt(args, dsn=dsn, target=target, variables=variables)
 
 
 def _rows(

@@ -21,14 +21,9 @@ from analytics.export import export_relation
 from cli.app import app
 from core.exceptions import ForgeError
 from core.settings import get_settings
-from tests.integration.test_analytics_warehouse import Built, built_warehouse
+from tests.built import Built
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def built(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return built_warehouse(warehouse_dsn, tmp_path_factory)
 
 
 def _export(args: list[str]) -> Any:

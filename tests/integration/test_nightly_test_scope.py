@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,7 +31,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from core.db import connect, dbt_env
+from core.db import connect
 from core.migrations import migrate
 from core.settings import PROJECT_DIR
 from ingest.contract.entities import ENTITIES
@@ -43,11 +40,10 @@ from orchestration_dagster.lib.dbt_args import build_args
 from orchestration_dagster.lib.test_scope import scope_vars
 from synthetic import generate
 from tests import batch_holds
+from tests.dbt import DBT_DIR, run_dbt
 
 pytestmark = pytest.mark.integration
 
-DBT_DIR = PROJECT_DIR / "dbt_project"
-DBT = Path(sys.executable).with_name("dbt")
 AS_OF = "2025-12-13T00:00:00+00:00"
 TOKENS_TEST = "accepted_range_fct_phase_executions_total_tokens__0"
 
@@ -79,25 +75,11 @@ class Nights:
     every_row_after_night_2: Night
 
 
-def _build(dsn: str, target: Path, *, every_row: bool, args: tuple[str, ...] = ()) -> Night:
+def _build(dsn: str, target: Path, *, every_row: bool, extra: tuple[str, ...] = ()) -> Night:
     """The nightly's dbt command line, scoped or testing every row."""
-    env = {
-        **os.environ,
-        **dbt_env(dsn),
-        "DBT_TARGET_PATH": str(target),
-        "DBT_LOG_PATH": str(target / "logs"),
-    }
     variables = {"as_of": AS_OF, "incremental_lookback": "0 minutes"}
-    command = [
-        str(DBT),
-        *build_args({**variables, **scope_vars(every_row=every_row)}),
-        *args,
-        "--profiles-dir",
-        str(DBT_DIR),
-    ]
-    done = subprocess.run(
-        command, cwd=DBT_DIR, env=env, capture_output=True, text=True, check=False
-    )
+    args = [*build_args({**variables, **scope_vars(every_row=every_row)}), *extra]
+    done = run_dbt(args, dsn=dsn, target=target, check=False)
     results = json.loads((target / "run_results.json").read_text())["results"]
     by_name = {str(result["unique_id"]).split(".")[-1]: result for result in results}
     # a generic test's unique_id ends in a hash: index it by its name as well
@@ -180,8 +162,8 @@ def nights(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
         # the following night, with nothing new: scoped, then every row (that test alone)
         only_tests = ("--select", "test_name:accepted_range,fct_phase_executions")
-        scoped = _build(dsn, target, every_row=False, args=only_tests)
-        every_row = _build(dsn, target, every_row=True, args=only_tests)
+        scoped = _build(dsn, target, every_row=False, extra=only_tests)
+        every_row = _build(dsn, target, every_row=True, extra=only_tests)
         yield Nights(
             dsn=dsn,
             watermark_before_night_1=watermark,

@@ -23,15 +23,15 @@ from core.settings import PROJECT_DIR
 from ingest.contract.entities import ENTITIES
 from synthetic import Manifest
 from tests import oracle
-from tests.integration.test_analytics_warehouse import built_warehouse
+from tests.built import Built
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def built(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Manifest:
-    """The shared dirty synthetic source, loaded and built once (test_analytics_warehouse)."""
-    return built_warehouse(warehouse_dsn, tmp_path_factory).manifest
+def source(built: Built) -> Manifest:
+    """What the generator says it wrote into the shared warehouse (tests/built.py)."""
+    return built.manifest
 
 
 def _rows(dsn: str, query: str) -> list[dict[str, Any]]:
@@ -39,7 +39,7 @@ def _rows(dsn: str, query: str) -> list[dict[str, Any]]:
         return conn.execute(query).fetchall()
 
 
-def test_loader_counts_match_the_generators_manifest(built: Manifest, warehouse_dsn: str) -> None:
+def test_loader_counts_match_the_generators_manifest(source: Manifest, warehouse_dsn: str) -> None:
     loads = {
         Path(row["source_name"]).name: row
         for row in _rows(warehouse_dsn, "select * from audit.loads")
@@ -47,7 +47,7 @@ def test_loader_counts_match_the_generators_manifest(built: Manifest, warehouse_
     rejects: dict[str, set[int]] = {}
     for row in _rows(warehouse_dsn, "select source_name, line_number from audit.rejects"):
         rejects.setdefault(Path(row["source_name"]).name, set()).add(row["line_number"])
-    for counts in built.entities.values():
+    for counts in source.entities.values():
         for file in counts.files:
             load = loads[file.name]
             assert load["status"] == "succeeded"
@@ -61,8 +61,8 @@ def test_loader_counts_match_the_generators_manifest(built: Manifest, warehouse_
                 assert load["new_fields"], file.name
 
 
-def test_every_reject_kind_was_exercised(built: Manifest) -> None:
-    assert all(count > 0 for count in built.bad_by_kind().values()), built.bad_by_kind()
+def test_every_reject_kind_was_exercised(source: Manifest) -> None:
+    assert all(count > 0 for count in source.bad_by_kind().values()), source.bad_by_kind()
 
 
 STAGING = [(name, f"stg_{entity.system}__{name}") for name, entity in ENTITIES.items()]
@@ -71,10 +71,10 @@ STAGING_DIR = PROJECT_DIR / "dbt_project" / "models" / "staging"
 
 @pytest.mark.parametrize(("entity", "model"), STAGING)
 def test_staging_holds_one_current_row_per_key(
-    built: Manifest, warehouse_dsn: str, entity: str, model: str
+    source: Manifest, warehouse_dsn: str, entity: str, model: str
 ) -> None:
     [row] = _rows(warehouse_dsn, f"select count(*) as n from staging.{model}")
-    assert row["n"] == built.entities[entity].current_keys
+    assert row["n"] == source.entities[entity].current_keys
 
 
 def _staging_declarations(entity: str) -> tuple[dict[str, str], set[str]]:
@@ -95,7 +95,7 @@ def _staging_declarations(entity: str) -> tuple[dict[str, str], set[str]]:
 
 @pytest.mark.parametrize(("entity", "model"), STAGING)
 def test_staging_names_every_contract_field(
-    built: Manifest, warehouse_dsn: str, entity: str, model: str
+    source: Manifest, warehouse_dsn: str, entity: str, model: str
 ) -> None:
     """Each field is a column, as itself or under its declared name, unless dropped on purpose."""
     renames, dropped = _staging_declarations(entity)
@@ -134,7 +134,7 @@ def _assert_same(expected: dict[Any, dict[str, Any]], actual: dict[Any, dict[str
                 assert got == value, (key, column, got, value)
 
 
-def test_marts_match_the_contract_formulas(built: Manifest, warehouse_dsn: str) -> None:
+def test_marts_match_the_contract_formulas(source: Manifest, warehouse_dsn: str) -> None:
     state = oracle.current_state(warehouse_dsn)
     marts = {
         name: _rows(warehouse_dsn, f"select * from marts.{name}")
@@ -147,7 +147,7 @@ def test_marts_match_the_contract_formulas(built: Manifest, warehouse_dsn: str) 
         )
     }
     _assert_same(
-        oracle.pattern_analytics(state, built.now),
+        oracle.pattern_analytics(state, source.now),
         {row["pattern_id"]: row for row in marts["pattern_analytics"]},
     )
     _assert_same(
@@ -165,4 +165,4 @@ def test_marts_match_the_contract_formulas(built: Manifest, warehouse_dsn: str) 
         oracle.template_metrics(state),
         {(row["template_type"], row["template_hash"]): row for row in marts["template_metrics"]},
     )
-    assert all(row["as_of"] == built.now for row in marts["pattern_analytics"])
+    assert all(row["as_of"] == source.now for row in marts["pattern_analytics"])

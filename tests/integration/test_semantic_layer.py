@@ -35,7 +35,9 @@ from psycopg.rows import dict_row
 
 from core.db import dbt_env
 from core.settings import PROJECT_DIR
-from tests.integration.test_analytics_warehouse import Built, built_warehouse
+from tests.built import Built
+from tests.dbt import run_dbt
+from tests.logins import login
 
 pytestmark = pytest.mark.integration
 
@@ -70,11 +72,6 @@ class SemanticProject:
 
 
 @pytest.fixture(scope="module")
-def built(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return built_warehouse(warehouse_dsn, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
 def project(built: Built, tmp_path_factory: pytest.TempPathFactory) -> SemanticProject:
     """The dbt project copied and parsed for the test database (as `dbt parse` would for an
     analyst): `mf` reads target/semantic_manifest.json under the project, never elsewhere."""
@@ -82,15 +79,7 @@ def project(built: Built, tmp_path_factory: pytest.TempPathFactory) -> SemanticP
     shutil.copytree(DBT_DIR, path, ignore=shutil.ignore_patterns("target", "logs"))
     env = {**os.environ, **dbt_env(built.dsn), "DBT_PROFILES_DIR": str(path)}
     env.pop("DBT_TARGET_PATH", None)
-    result = subprocess.run(
-        [str(BIN / "dbt"), "parse", "--quiet"],
-        cwd=path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    run_dbt(["parse", "--quiet"], dsn=built.dsn, target=None, project_dir=path)
     return SemanticProject(path, env, built.dsn)
 
 
@@ -331,7 +320,6 @@ def api(built: Built) -> Iterator[Any]:
 
     from analytics.api.app import create_app
     from analytics.api.pool import ApiPool
-    from tests.integration.test_analytics_warehouse import login
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # starlette's TestClient asks for httpx2
@@ -532,7 +520,7 @@ def test_metrics_query_answers_as_metricflow_does_offline_parsing_once_for_the_w
     first = offline.run(*command)
     first_seconds = time.perf_counter() - started
     assert first.returncode == 0, first.stdout + first.stderr
-    # this test database is new: the manifest in target/metrics/ was parsed for another one
+    # this test database is new: no manifest was parsed for it yet
     assert "parsing the dbt project for the warehouse" in first.stderr
     with out.open(newline="", encoding="utf-8") as handle:
         answered = [

@@ -16,6 +16,7 @@ from analytics.report.data import PatternRow, PhaseRow, ReportData, TemplateRow
 from analytics.report.health import DbtNode, DbtSummary, Freshness, Health, LoadTotals, RejectReason
 from analytics.report.render import render_report, write_report
 from analytics.trends import MetricTrend, build_trend
+from tests.browser import NAMESPACES, OUTSIDE
 
 NOW = dt.datetime(2025, 12, 8, 6, 0, tzinfo=dt.UTC)
 UNITS = {Metric.SATISFACTION: "mean_1_to_5", Metric.SESSION_SUCCESS_RATE: "fraction"}
@@ -112,12 +113,6 @@ def _data(**changes: object) -> ReportData:
         ),
     )
     return replace(data, **changes)
-
-
-# the SVG namespace names are identifiers, never fetched, and url(#id) points inside the page:
-# everything else would leave the file
-NAMESPACES = re.compile(r'xmlns(:\w+)?="http://www\.w3\.org/[^"]*"')
-OUTSIDE = re.compile(r"(?i)(https?:|//[a-z]|<script|<link|@import|url\((?!#))")
 
 
 @pytest.fixture(scope="module")

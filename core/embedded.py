@@ -30,7 +30,9 @@ def start(pgdata: Path, database: str) -> str:
     """Start the server if it is not running, create `database`, and return its URI."""
     from pgserver.postgres_server import get_server  # imported late: slow, and not always needed
 
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    # made here: pgserver's own mkdir fails when another process starting the same new server
+    # made it first (two test workers, or two commands on a fresh checkout)
+    pgdata.mkdir(parents=True, exist_ok=True)
     _forget_if_restarted(pgdata)
     try:
         try:

@@ -386,6 +386,25 @@ def load_base(dsn: str, sessions: int, seed: int) -> None:
             load_landing(conn, landing)
 
 
+def build_history(dsn: str, events: int, base_sessions: int) -> tuple[int, dict[str, int], int]:
+    """About `events` events in raw: the generator's base, loaded, then multiplied with SQL;
+    prints what was made; returns the number of copies, their id offsets and the events."""
+    clock = time.perf_counter()
+    load_base(dsn, base_sessions, seed=42)
+    base_events = count(dsn, "select count(*) from raw.orchestration_events")
+    copies = max(1, round(events / base_events))
+    offsets = multiply(dsn, copies)
+    total = count(dsn, "select count(*) from raw.orchestration_events")
+    sessions = count(dsn, "select count(distinct id) from raw.orchestration_sessions")
+    print(
+        f"\nhistory: {total:,} events, {sessions:,} sessions: {base_events:,} generated "
+        f"events x {copies} SQL copies, {copy_step_days(copies)} days apart "
+        f"({time.perf_counter() - clock:.0f} s to prepare)",
+        flush=True,
+    )
+    return copies, offsets, total
+
+
 def count(dsn: str, query: str) -> int:
     with psycopg.connect(dsn) as conn:
         row = conn.execute(query).fetchone()
@@ -501,19 +520,7 @@ def measure(
     target = Path(tempfile.mkdtemp(prefix="forge-bench-dbt-"))
     try:
         migrate(dsn, get_settings().migrations_dir)
-        clock = time.perf_counter()
-        load_base(dsn, base_sessions, seed=42)
-        base_events = count(dsn, "select count(*) from raw.orchestration_events")
-        copies = max(1, round(events / base_events))
-        offsets = multiply(dsn, copies)
-        total = count(dsn, "select count(*) from raw.orchestration_events")
-        sessions = count(dsn, "select count(distinct id) from raw.orchestration_sessions")
-        print(
-            f"\nhistory: {total:,} events, {sessions:,} sessions: {base_events:,} generated "
-            f"events x {copies} SQL copies, {copy_step_days(copies)} days apart "
-            f"({time.perf_counter() - clock:.0f}s to prepare)",
-            flush=True,
-        )
+        copies, offsets, total = build_history(dsn, events, base_sessions)
         variables = {"as_of": AS_OF}
         dbt(dsn, ["parse", *vars_args(variables)], target)
         full = dbt(dsn, [*nightly_args(variables), "--full-refresh"], target)

@@ -53,7 +53,7 @@ import dagster as dg
 import psycopg
 
 from analytics.report.watch import fetch_watch
-from bench.dbt_incremental import AS_OF, copy_step_days, count, load_base, multiply, write_night
+from bench.dbt_incremental import AS_OF, build_history, count, write_night
 from core import embedded
 from core.settings import Settings, get_settings
 from core.warehouse import prepare
@@ -81,19 +81,7 @@ def main() -> None:
         settings = get_settings()  # read once, now that FORGE_HOME is set
         try:
             dsn = prepare(settings)
-            clock = time.monotonic()
-            load_base(dsn, args.base_sessions, seed=42)
-            base_events = count(dsn, "select count(*) from raw.orchestration_events")
-            copies = max(1, round(args.events / base_events))
-            offsets = multiply(dsn, copies)
-            total = count(dsn, "select count(*) from raw.orchestration_events")
-            sessions = count(dsn, "select count(distinct id) from raw.orchestration_sessions")
-            print(
-                f"history: {total:,} events, {sessions:,} sessions: {base_events:,} generated "
-                f"events x {copies} SQL copies, {copy_step_days(copies)} days apart "
-                f"({time.monotonic() - clock:.0f} s to prepare)",
-                flush=True,
-            )
+            copies, offsets, _ = build_history(dsn, args.events, args.base_sessions)
             settings.landing.mkdir(parents=True)  # empty tonight: the refresh needs it there
             first = _refresh("the first refresh (every model built)")
             print(f"first refresh over the history: {first:.1f} s wall", flush=True)

@@ -4,11 +4,11 @@ MetricFlow's own engine answering queries and validating the definitions with it
 What `mf` does, without what it must not do here: `mf` reads `target/semantic_manifest.json`,
 which names the database it was parsed against (`make install` parses against a placeholder), so
 this module keeps a manifest of its own per warehouse in `target/metrics/<database>-<hash>/`,
-parsed with the warehouse's connection whenever it is stale (missing, older than a file of the
-dbt project, or parsed for another database): two warehouses queried from one checkout never
-overwrite each other's. It drives MetricFlow's engine in process, as `mf` does, but never runs
-`mf`'s command group, whose every call first asks PyPI for a newer version (`update_checker`):
-nothing here touches the network. The dbt profile reads its connection from FORGE_PG_*
+parsed with the warehouse's connection whenever it is stale (missing, or older than a file of
+the dbt project): two warehouses queried from one checkout never overwrite each other's. It
+drives MetricFlow's engine in process, as `mf` does, but never runs `mf`'s command group, whose
+every call first asks PyPI for a newer version (`update_checker`): nothing here touches the
+network. The dbt profile reads its connection from FORGE_PG_*
 variables; they are set from the DSN for the duration of a call (and put back), never by hand.
 """
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 import os
 import re
@@ -108,15 +107,7 @@ def stale_reason(project_dir: Path, dsn: str) -> str | None:
     newer = next((source for source in _source_files(project_dir) if _mtime(source) > built), None)
     if newer is not None:
         return f"{newer.relative_to(project_dir)} changed since the last parse"
-    database = str(parse_dsn(dsn).get("dbname") or parse_dsn(dsn).get("user") or "postgres")
-    try:
-        relations = json.loads(path.read_text(encoding="utf-8")).get("semantic_models", [])
-    except (OSError, ValueError):
-        return "the semantic manifest cannot be read"
-    parsed_for = {(item.get("node_relation") or {}).get("database") for item in relations}
-    if parsed_for and parsed_for != {database}:
-        return f"it was parsed for database {', '.join(sorted(map(str, parsed_for)))}"
-    return None
+    return None  # the folder is this warehouse's own: it was parsed for this database
 
 
 def ensure_manifest(project_dir: Path, dsn: str) -> Path:

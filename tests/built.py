@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 from typer.testing import CliRunner
 
 from cli.app import app
@@ -27,13 +28,19 @@ class Built:
     landing: Path
 
 
+def empty_raw_and_audit(dsn: str) -> None:
+    """Every raw table, audit.loads and audit.rejects emptied: nothing loaded yet."""
+    tables = [sql.Identifier("raw", name) for name in ENTITIES]
+    tables += [sql.Identifier("audit", "loads"), sql.Identifier("audit", "rejects")]
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("truncate {}").format(sql.SQL(", ").join(tables)))
+
+
 def build(dsn: str, folder: Path) -> Built:
     """Empty raw and audit in `dsn`, load the source's files (written under `folder`), build."""
     landing = folder / "landing"
     manifest = generate(landing, sessions=120, seed=7, dirty_rate=0.05)
-    tables = ", ".join([f"raw.{name}" for name in ENTITIES] + ["audit.loads", "audit.rejects"])
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"truncate {tables}")
+    empty_raw_and_audit(dsn)
     with connect(dsn) as conn:
         load_landing(conn, landing)
     get_settings.cache_clear()

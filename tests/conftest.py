@@ -24,8 +24,8 @@ from psycopg.conninfo import make_conninfo
 from core import embedded
 from core.migrations import migrate
 from core.settings import PROJECT_DIR
-from ingest.contract.entities import ENTITIES
 from tests import batch_holds
+from tests.built import empty_raw_and_audit
 
 MIGRATIONS = PROJECT_DIR / "sql" / "warehouse"
 
@@ -95,10 +95,7 @@ def warehouse_dsn() -> Iterator[str]:
 @pytest.fixture
 def clean_warehouse(warehouse_dsn: str) -> str:
     """The test database with raw and audit emptied: each test starts from nothing loaded."""
-    tables = [sql.Identifier("raw", name) for name in ENTITIES]
-    tables += [sql.Identifier("audit", "loads"), sql.Identifier("audit", "rejects")]
-    with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("truncate {}").format(sql.SQL(", ").join(tables)))
+    empty_raw_and_audit(warehouse_dsn)
     return warehouse_dsn
 
 

@@ -37,8 +37,14 @@ def run_dbt(
     env.pop("DBT_LOG_PATH", None)
     if target is not None:
         env |= {"DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target / "logs")}
-    command = [str(DBT), *args, "--project-dir", str(project_dir), "--profiles-dir"]
-    command.append(str(project_dir))
+    command = [
+        str(DBT),
+        *args,
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(project_dir),
+    ]
     if variables is not None:
         command += ["--vars", json.dumps(dict(variables))]
     result = subprocess.run(

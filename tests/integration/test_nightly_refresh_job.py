@@ -20,7 +20,6 @@ import orjson
 import psycopg
 import pytest
 from click.testing import Result
-from psycopg import sql
 from typer.testing import CliRunner
 
 from cli.app import app
@@ -30,6 +29,7 @@ from ingest.contract.entities import ENTITIES
 from orchestration_dagster.defs.ingest.assets import raw_assets
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
 from orchestration_dagster.lib.names import REFRESH_TAG, raw_asset_key
+from tests.built import empty_raw_and_audit
 from tests.factories import record
 
 pytestmark = pytest.mark.integration
@@ -188,10 +188,7 @@ def _env(home: Path, dsn: str, **more: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def nightly(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Nightly:
     """The nightly job through the CLI, in this process, from an empty warehouse."""
-    tables = [sql.Identifier("raw", name) for name in ENTITIES]
-    tables += [sql.Identifier("audit", "loads"), sql.Identifier("audit", "rejects")]
-    with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("truncate {}").format(sql.SQL(", ").join(tables)))
+    empty_raw_and_audit(warehouse_dsn)
     home = tmp_path_factory.mktemp("nightly")
     _write_landing(home / "landing")
     # see _warehouse: a third of user_feedback is bad on purpose

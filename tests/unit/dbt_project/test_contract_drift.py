@@ -73,6 +73,19 @@ def test_the_phase_list_var_is_the_contracts() -> None:
     assert project["vars"]["phases"] == list(PHASES)
 
 
+def test_no_model_or_macro_writes_the_phase_list_itself() -> None:
+    # two phase names quoted side by side: a copy of the list that the var would not change
+    name = "['\"](?:" + "|".join(PHASES) + ")['\"]"
+    pair = re.compile(name + r"\s*,\s*" + name)
+    copies = [
+        str(path.relative_to(DBT_DIR))
+        for folder in ("models", "macros", "tests", "snapshots", "analyses")
+        for path in sorted((DBT_DIR / folder).rglob("*.sql"))
+        if pair.search(path.read_text())
+    ]
+    assert copies == [], f"use var('phases') instead of listing the phases in {copies}"
+
+
 def test_every_entity_is_a_source_of_its_system(manifest: dict[str, Any]) -> None:
     sources = _raw_sources(manifest)
     assert set(sources) == set(ENTITIES)

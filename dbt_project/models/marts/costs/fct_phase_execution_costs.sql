@@ -25,7 +25,7 @@
     )
 }}
 
-{% set phases = ['planning', 'analysis', 'implementation', 'testing', 'cleaning'] %}
+{% set phases = var('phases') %}
 
 with
 

@@ -4,7 +4,7 @@
     template_metrics counts, and its success is the session's <phase>_success.
 #}
 
-{% set phases = ['planning', 'analysis', 'implementation', 'testing', 'cleaning'] %}
+{% set phases = var('phases') %}
 
 with
 

@@ -6,7 +6,10 @@ uses (orchestration_dagster/lib/dbt_args.build_args, with lib/test_scope.scope_v
 1. A first build tests every row (test_scope: all).
 2. Night 1: a delivery is loaded and the build tests the rows it changed: the generic tests
    of incremental models read through the scope recorded at the run's start, which is the
-   oldest watermark the incremental models held before the build; every test passes.
+   oldest watermark the incremental models held before the build; every test passes. The
+   delivery also moves a phase metric built the night before to another session: its row
+   moves too (a scoped unique test would not see the old row left behind; the database's
+   unique index on phase_metric_id would refuse it).
 3. Night 2: one of tonight's phase metrics arrives with negative tokens. The error-level
    test on fct_phase_executions fails on that row alone; dbt skips what reads the fact, so
    fct_sessions keeps the previous night's rows, and the build exits non-zero.
@@ -68,6 +71,8 @@ class Nights:
     watermark_before_night_1: dt.datetime
     scope_of_night_1: dt.datetime | None
     night_1: Night
+    moved_phase_metric: dict[str, Any]
+    moved_phase_metric_rows: list[tuple[Any, ...]]
     night_2: Night
     sessions_before_night_2: list[tuple[Any, ...]]
     sessions_after_night_2: list[tuple[Any, ...]]
@@ -97,6 +102,18 @@ def _deliver_and_load(dsn: str, source: Path, landing: Path, number: int) -> Non
             shutil.copy(path, landing / entity / path.name)
     with connect(dsn) as conn:
         load_landing(conn, landing)
+
+
+def _move_a_phase_metric(source: Path, landing: Path) -> dict[str, Any]:
+    """A landing file holding a new version of the first phase metric of delivery 1, in the
+    session of the last phase metric of that delivery (another session)."""
+    [first_file] = (source / "orchestration_phase_metrics").glob("0001-*")
+    records = [json.loads(line) for line in first_file.read_text().splitlines()]
+    moved = {**records[0], "session_id": records[-1]["session_id"]}
+    assert moved["session_id"] != records[0]["session_id"]
+    path = landing / "orchestration_phase_metrics" / "0004-moved-phase-metric.jsonl"
+    path.write_text(json.dumps(moved) + "\n")
+    return moved
 
 
 def _oldest_watermark(dsn: str) -> dt.datetime:
@@ -141,10 +158,16 @@ def nights(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         first = _build(dsn, target, every_row=True)
         assert first.returncode == 0, first.stdout[-3000:]
 
+        moved = _move_a_phase_metric(source, landing)
         _deliver_and_load(dsn, source, landing, 4)
         watermark = _oldest_watermark(dsn)
         night_1 = _build(dsn, target, every_row=False)
         [(scope,)] = _rows(dsn, "select since from staging.dbt_test_scope")
+        moved_rows = _rows(
+            dsn,
+            "select session_id, phase from marts.fct_phase_executions"
+            f" where phase_metric_id = {int(moved['id'])}",
+        )
 
         _deliver_and_load(dsn, source, landing, 5)
         # one of tonight's phase metrics reports negative tokens (the loader takes any integer)
@@ -169,6 +192,8 @@ def nights(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
             watermark_before_night_1=watermark,
             scope_of_night_1=scope,
             night_1=night_1,
+            moved_phase_metric=moved,
+            moved_phase_metric_rows=moved_rows,
             night_2=night_2,
             sessions_before_night_2=before,
             sessions_after_night_2=after,
@@ -191,6 +216,13 @@ def test_a_scoped_night_passes_and_its_tests_read_the_night_s_rows(nights: Night
     # a test of a table rebuilt whole reads every row
     whole = night.results["not_null_phase_performance_phase"]["compiled_code"]
     assert "dbt_test_scope" not in whole, whole
+
+
+def test_a_phase_metric_moved_to_another_session_leaves_no_row_behind(nights: Nights) -> None:
+    assert nights.night_1.returncode == 0, nights.night_1.stdout[-3000:]
+    moved = nights.moved_phase_metric
+    # its new key held another phase metric already, or not: either way it is the newest
+    assert nights.moved_phase_metric_rows == [(moved["session_id"], moved["phase"])]
 
 
 def test_a_bad_row_of_the_night_fails_its_test_and_blocks_what_reads_the_fact(

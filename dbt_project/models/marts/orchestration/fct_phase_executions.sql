@@ -7,10 +7,15 @@
         pre_hook=[
             "{{ heavy_query_settings() }}",
             "{{ rebuild_if_inputs_were_reset() }}",
+            "{{ delete_moved_versions(
+                'base_prompt_runner__orchestration_phase_metrics',
+                'phase_metric_id', ['session_id', 'phase'], 'phase_date',
+                where='phase is not null'
+            ) }}",
         ],
         indexes=[
             {'columns': ['session_id', 'phase'], 'unique': true},
-            {'columns': ['phase_metric_id']},
+            {'columns': ['phase_metric_id'], 'unique': true},
             {'columns': ['phase', 'phase_date']},
             {'columns': ['phase', 'duration_seconds']},
             {'columns': ['phase_date']},
@@ -37,7 +42,8 @@ phase_metrics as (
 
 -- As in staging: the version of an id loaded last is current (no updated_at), and of two ids
 -- claiming one session and phase the one loaded last wins. Every version loaded since the
--- last build is read above, so the winner among them replaces the row built before.
+-- last build is read above, so the winner among them replaces the row built before (and
+-- the pre-hook delete_moved_versions() deletes an id's row left under its old key).
 current_versions as (
     {{ keep_latest_version('phase_metrics', partition_by=['phase_metric_id']) }}
 ),

@@ -90,9 +90,7 @@ def build_dbt_assets(
         except ValueError as error:
             raise dg.Failure(description=str(error), allow_retries=False) from None
         scope = test_scope_vars(context, every_row=bool(days) or config.full_data_tests)
-        args = step_args(
-            context, dbt_manifest, dbt_translator, {**dbt_vars.variables(), **scope}, days
-        )
+        args = step_args(context, dbt_manifest, dbt_translator, scope, days)
         if args is None:
             return
         step = context.op_execution_context.op.name
@@ -102,7 +100,11 @@ def build_dbt_assets(
         # dbt's default ("eager") also runs a test when one of its parents is selected: with
         # the project split over several steps, that would run it before its other parents
         with environment(
-            {**dbt_env(warehouse.dsn_for("dbt")), "DBT_INDIRECT_SELECTION": "buildable"}
+            {
+                **dbt_env(warehouse.dsn_for("dbt")),
+                **dbt_vars.environment(),
+                "DBT_INDIRECT_SELECTION": "buildable",
+            }
         ):
             invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
         yield from invocation.stream()

@@ -15,9 +15,8 @@ from dagster_dbt import DagsterDbtTranslator
 
 from core.dbt_results import run_artifacts_dir
 from orchestration_dagster.lib.dbt_attempts import built_before
+from orchestration_dagster.lib.test_scope import UNIQUE_ID_KEY
 
-# dagster-dbt's metadata key naming a check's dbt test.
-UNIQUE_ID_KEY = "dagster_dbt/unique_id"
 _REFABLE = ("model", "seed", "snapshot")
 PARTIAL_PARSE = "partial_parse.msgpack"
 
@@ -107,11 +106,14 @@ def step_args(
     translator: DagsterDbtTranslator,
     variables: Mapping[str, str],
     days: Mapping[str, str],
+    held_tests: Collection[str] = (),
 ) -> list[str] | None:
     """The step's `dbt build` command line, or None when earlier attempts built everything.
 
     A retry, or a re-execution from failure, leaves out what earlier attempts built
-    (lib/dbt_attempts.py) and names the tests Dagster planned in this step.
+    (lib/dbt_attempts.py) and names the tests Dagster planned in this step; the tests in
+    `held_tests` (unique_ids: the database holds their guarantee, lib/test_scope.py) are left
+    out too.
     """
     if days:
         context.log.info(f"rebuilding days {days['reprocess_from']} to {days['reprocess_to']}")
@@ -121,9 +123,10 @@ def step_args(
         context.log.info(f"built in an earlier attempt, not built again: {names}")
         if done >= set(context.selected_asset_keys):
             return None
+    held = sorted("fqn:" + ".".join(manifest["nodes"][test]["fqn"]) for test in held_tests)
     return build_args(
         {**variables, **days},
-        fqn_selectors(done, manifest, translator),
+        [*fqn_selectors(done, manifest, translator), *held],
         planned_tests(context, manifest, done),
     )
 

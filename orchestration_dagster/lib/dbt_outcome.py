@@ -17,9 +17,9 @@ from dagster_dbt.asset_utils import (
     get_checks_on_sources_upstream_of_selected_assets,
 )
 
-from orchestration_dagster.lib.dbt_args import UNIQUE_ID_KEY
 from orchestration_dagster.lib.names import CAUSE_BLOCKING_CHECKS, CAUSE_KEY
 from orchestration_dagster.lib.retries import is_transient_message
+from orchestration_dagster.lib.test_scope import UNIQUE_ID_KEY
 
 _REFABLE = ("model", "seed", "snapshot")
 

@@ -39,8 +39,9 @@ from core.migrations import migrate
 from core.settings import PROJECT_DIR
 from ingest.contract.entities import ENTITIES
 from ingest.sources.files.load import load_landing
+from orchestration_dagster.defs.dbt.enforced import read_enforced
 from orchestration_dagster.lib.dbt_args import build_args
-from orchestration_dagster.lib.test_scope import scope_vars
+from orchestration_dagster.lib.test_scope import held_by_database, scope_vars
 from synthetic import generate
 from tests import batch_holds
 from tests.dbt import DBT_DIR, run_dbt
@@ -223,6 +224,22 @@ def test_a_phase_metric_moved_to_another_session_leaves_no_row_behind(nights: Ni
     moved = nights.moved_phase_metric
     # its new key held another phase metric already, or not: either way it is the newest
     assert nights.moved_phase_metric_rows == [(moved["session_id"], moved["phase"])]
+
+
+def test_the_tests_its_tables_enforce_are_left_to_the_database(nights: Nights) -> None:
+    manifest = json.loads((DBT_DIR / "target" / "manifest.json").read_text())
+    held = held_by_database(manifest, read_enforced(nights.dsn, {"marts", "staging"}))
+    names = {unique_id.split(".")[2]: reason for unique_id, reason in held.items()}
+    # the fact's key and ids: NOT NULL columns and unique indexes (primary key, indexes config)
+    assert names["not_null_fct_phase_executions_session_id"] == "the column session_id is NOT NULL"
+    assert names["unique_fct_phase_executions_phase_metric_id"] == (
+        "a unique index on phase_metric_id"
+    )
+    assert any(name.startswith("unique_combination_of_columns_fct_phase_exec") for name in names)
+    # a range, or a view's column (a view enforces nothing): the database holds neither
+    assert TOKENS_TEST in {unique_id.split(".")[2] for unique_id in manifest["nodes"]}
+    assert TOKENS_TEST not in names
+    assert "unique_stg_dataforge__user_feedback_feedback_id" not in names
 
 
 def test_a_bad_row_of_the_night_fails_its_test_and_blocks_what_reads_the_fact(

@@ -19,11 +19,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+import psycopg
+from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject, dbt_assets
 from pydantic import Field
 
 from core.db import dbt_env, environment
 from core.settings import get_settings
+from orchestration_dagster.defs.dbt.enforced import read_enforced
 from orchestration_dagster.defs.dbt.resources import DbtVarsResource, dbt_project
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
 from orchestration_dagster.lib.dbt_args import (
@@ -36,7 +38,13 @@ from orchestration_dagster.lib.dbt_outcome import build_failure
 from orchestration_dagster.lib.names import DBT_POOL
 from orchestration_dagster.lib.nightly import marts_freshness_policy
 from orchestration_dagster.lib.retries import TRANSIENT_RETRY_POLICY
-from orchestration_dagster.lib.test_scope import blocking_check_failed, scope_vars
+from orchestration_dagster.lib.test_scope import (
+    TEST_SCOPE,
+    blocking_check_failed,
+    held_by_database,
+    held_check_results,
+    scope_vars,
+)
 from orchestration_dagster.lib.translator import ForgeDbtTranslator
 
 translator = ForgeDbtTranslator(
@@ -89,8 +97,10 @@ def build_dbt_assets(
             days = reprocess_vars(config.reprocess_from, config.reprocess_to)
         except ValueError as error:
             raise dg.Failure(description=str(error), allow_retries=False) from None
+        dsn = warehouse.dsn_for("dbt")
         scope = test_scope_vars(context, every_row=bool(days) or config.full_data_tests)
-        args = step_args(context, dbt_manifest, dbt_translator, scope, days)
+        held = {} if scope[TEST_SCOPE] == "all" else _held_tests(context, dsn, dbt_manifest)
+        args = step_args(context, dbt_manifest, dbt_translator, scope, days, held)
         if args is None:
             return
         step = context.op_execution_context.op.name
@@ -101,7 +111,7 @@ def build_dbt_assets(
         # the project split over several steps, that would run it before its other parents
         with environment(
             {
-                **dbt_env(warehouse.dsn_for("dbt")),
+                **dbt_env(dsn),
                 **dbt_vars.environment(),
                 "DBT_INDIRECT_SELECTION": "buildable",
             }
@@ -109,12 +119,46 @@ def build_dbt_assets(
             invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
         yield from invocation.stream()
         keep_parse_state(project.project_dir, project.target_path, target)
+        if held:
+            yield from held_check_results(
+                context.assets_def.check_specs,
+                context.selected_asset_check_keys,
+                held,
+                dbt_manifest,
+                _statuses(invocation),
+            )
         if not invocation.is_successful():
             failure = build_failure(context, invocation, dbt_manifest, dbt_translator, project)
             if failure is not None:
                 raise failure
 
     return forge_dbt_assets
+
+
+def _held_tests(
+    context: dg.AssetExecutionContext, dsn: str, dbt_manifest: Mapping[str, Any]
+) -> dict[str, str]:
+    """The tests the database holds (lib/test_scope.py), or none when its catalog cannot be
+    read: then every test runs, as on a first build."""
+    schemas = {
+        dbt_manifest["nodes"][node["attached_node"]]["schema"]
+        for node in dbt_manifest["nodes"].values()
+        if node["resource_type"] == "test" and node.get("attached_node") in dbt_manifest["nodes"]
+    }
+    try:
+        return held_by_database(dbt_manifest, read_enforced(dsn, schemas))
+    except psycopg.Error as error:
+        context.log.warning(f"every test runs: the warehouse's catalog could not be read ({error})")
+        return {}
+
+
+def _statuses(invocation: DbtCliInvocation) -> dict[str, str]:
+    """Each node's status in the invocation's run_results.json (none when it has none)."""
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except Exception:  # no results written: nothing is known to be built
+        return {}
+    return {str(result["unique_id"]): str(result["status"]) for result in results}
 
 
 def test_scope_vars(context: dg.AssetExecutionContext, *, every_row: bool) -> dict[str, str]:

@@ -28,12 +28,17 @@ PARSE_ENV = {
 
 
 def _dbt_files() -> list[Path]:
-    """The files a parse reads (the Makefile's DBT_SOURCES): SQL, YAML and docs, not output."""
+    """The files a parse reads (the Makefile's DBT_SOURCES): SQL, YAML and docs, not output.
+
+    target/ and logs/ are never walked: a refresh on another test worker prunes run folders
+    under target/runs/ while this looks.
+    """
+    tops = [path for path in DBT_DIR.iterdir() if path.name not in {"target", "logs"}]
     return [
         path
-        for path in DBT_DIR.rglob("*")
+        for top in tops
+        for path in ([top] if top.is_file() else top.rglob("*"))
         if path.suffix in {".sql", ".yml", ".md"}
-        and path.relative_to(DBT_DIR).parts[0] not in {"target", "logs"}
     ]
 
 

@@ -24,7 +24,8 @@ For each history size (`--events`, then `--small-events`), in a database of its 
    about 30 days back), loaded by the loader (`load_landing`, as the ingest steps call it),
    then the dbt step's command line with the test scope it computes
    (orchestration_dagster/lib/test_scope.py: tests of incremental models look at the rows
-   loaded since the oldest watermark, minus the lookback).
+   loaded since the oldest watermark, minus the lookback; the not_null and unique tests a
+   NOT NULL column or a unique index already holds are left out, as the step leaves them).
 
 It prints each build's wall clock, dbt's start-up and parse, the summed node times (models and
 snapshots, incremental models, tests), the night's slowest nodes, then the ratios: nightly
@@ -62,8 +63,14 @@ from core.migrations import migrate  # noqa: E402
 from core.settings import get_settings  # noqa: E402
 from ingest.contract.entities import ENTITIES  # noqa: E402
 from ingest.sources.files.load import load_landing  # noqa: E402
-from orchestration_dagster.lib.dbt_args import build_args, vars_args  # noqa: E402
-from orchestration_dagster.lib.test_scope import scope_vars  # noqa: E402
+from orchestration_dagster.defs.dbt.enforced import read_enforced  # noqa: E402
+from orchestration_dagster.lib.dbt_args import build_args, test_selectors, vars_args  # noqa: E402
+from orchestration_dagster.lib.test_scope import (  # noqa: E402
+    TEST_SCOPE,
+    held_by_database,
+    scope_vars,
+    tested_schemas,
+)
 from synthetic import generate  # noqa: E402
 
 DATABASE = "forge_bench_dbt"
@@ -479,9 +486,15 @@ def dbt(dsn: str, args: Sequence[str], target: Path) -> Timing:
     )
 
 
-def nightly_args(variables: dict[str, str]) -> list[str]:
-    """The dbt command line of the nightly's dbt step (orchestration_dagster/lib/dbt_args.py)."""
-    return build_args(variables)
+def nightly_args(dsn: str, variables: dict[str, str], target: Path) -> list[str]:
+    """The dbt command line of the nightly's dbt step (orchestration_dagster/lib/dbt_args.py):
+    on a scoped night, without the tests the database holds (lib/test_scope.py), read from
+    the catalog as the step reads it."""
+    if variables.get(TEST_SCOPE) != "changed":
+        return build_args(variables)
+    manifest = json.loads((target / "manifest.json").read_text())
+    held = held_by_database(manifest, read_enforced(dsn, tested_schemas(manifest)))
+    return build_args(variables, exclude=test_selectors(manifest, held))
 
 
 @dataclass(frozen=True)
@@ -523,7 +536,7 @@ def measure(
         copies, offsets, total = build_history(dsn, events, base_sessions)
         variables = {"as_of": AS_OF}
         dbt(dsn, ["parse", *vars_args(variables)], target)
-        full = dbt(dsn, [*nightly_args(variables), "--full-refresh"], target)
+        full = dbt(dsn, [*nightly_args(dsn, variables, target), "--full-refresh"], target)
         print(describe("full rebuild  dbt build --full-refresh", full), flush=True)
         with tempfile.TemporaryDirectory() as scratch:
             landing = Path(scratch) / "landing"
@@ -535,7 +548,7 @@ def measure(
         # the nightly's vars are the same every night: dbt parsed them in an earlier night
         variables = {**variables, **scope_vars(every_row=False)}
         dbt(dsn, ["parse", *vars_args(variables)], target)
-        night = dbt(dsn, nightly_args(variables), target)
+        night = dbt(dsn, nightly_args(dsn, variables, target), target)
         print(
             f"nightly       loader {load_seconds:5.1f}s ({rows_loaded:,} rows), then "
             + describe("dbt build", night)

@@ -74,6 +74,11 @@ def fqn_selectors(
     )
 
 
+def test_selectors(manifest: Mapping[str, Any], tests: Collection[str]) -> list[str]:
+    """dbt selectors (`fqn:...`) of these tests (unique_ids)."""
+    return sorted("fqn:" + ".".join(manifest["nodes"][test]["fqn"]) for test in tests)
+
+
 def planned_tests(
     context: dg.AssetExecutionContext, manifest: Mapping[str, Any], done: Collection[dg.AssetKey]
 ) -> list[str]:
@@ -93,11 +98,7 @@ def planned_tests(
         for spec in context.assets_def.check_specs
         if spec.key in here and spec.key.asset_key not in done
     }
-    return sorted(
-        "fqn:" + ".".join(manifest["nodes"][unique_id]["fqn"])
-        for unique_id in ids
-        if unique_id in manifest["nodes"]
-    )
+    return test_selectors(manifest, ids & set(manifest["nodes"]))
 
 
 def step_args(
@@ -123,10 +124,9 @@ def step_args(
         context.log.info(f"built in an earlier attempt, not built again: {names}")
         if done >= set(context.selected_asset_keys):
             return None
-    held = sorted("fqn:" + ".".join(manifest["nodes"][test]["fqn"]) for test in held_tests)
     return build_args(
         {**variables, **days},
-        [*fqn_selectors(done, manifest, translator), *held],
+        [*fqn_selectors(done, manifest, translator), *test_selectors(manifest, held_tests)],
         planned_tests(context, manifest, done),
     )
 

@@ -60,6 +60,16 @@ class Enforced:
     unique: tuple[frozenset[str], ...]
 
 
+def tested_schemas(manifest: Mapping[str, Any]) -> set[str]:
+    """The schemas of the models and snapshots tests are attached to (whose catalog to read)."""
+    nodes = manifest["nodes"]
+    return {
+        nodes[node["attached_node"]]["schema"]
+        for node in nodes.values()
+        if node["resource_type"] == "test" and node.get("attached_node") in nodes
+    }
+
+
 def held_by_database(
     manifest: Mapping[str, Any], enforced: Mapping[tuple[str, str], Enforced]
 ) -> dict[str, str]:

@@ -44,6 +44,7 @@ from orchestration_dagster.lib.test_scope import (
     held_by_database,
     held_check_results,
     scope_vars,
+    tested_schemas,
 )
 from orchestration_dagster.lib.translator import ForgeDbtTranslator
 
@@ -140,13 +141,8 @@ def _held_tests(
 ) -> dict[str, str]:
     """The tests the database holds (lib/test_scope.py), or none when its catalog cannot be
     read: then every test runs, as on a first build."""
-    schemas = {
-        dbt_manifest["nodes"][node["attached_node"]]["schema"]
-        for node in dbt_manifest["nodes"].values()
-        if node["resource_type"] == "test" and node.get("attached_node") in dbt_manifest["nodes"]
-    }
     try:
-        return held_by_database(dbt_manifest, read_enforced(dsn, schemas))
+        return held_by_database(dbt_manifest, read_enforced(dsn, tested_schemas(dbt_manifest)))
     except psycopg.Error as error:
         context.log.warning(f"every test runs: the warehouse's catalog could not be read ({error})")
         return {}

@@ -15,6 +15,8 @@
     {%- if is_incremental() -%}
         {%- set relation = ref(parent) -%}
         {%- set keys = key_columns | join(', ') -%}
+        {%- set built_key = 'built.' ~ key_columns | join(', built.') -%}
+        {%- set newest_key = 'newest.' ~ key_columns | join(', newest.') -%}
         delete from {{ this }} as built
         using (
             select distinct on ({{ id_column }}) {{ id_column }}, {{ keys }}
@@ -26,11 +28,7 @@
         ) as newest
         where
             built.{{ id_column }} = newest.{{ id_column }}
-            and (
-                {%- for column in key_columns %}built.{{ column }}{{ ', ' if not loop.last }}{% endfor -%}
-            ) is distinct from (
-                {%- for column in key_columns %}newest.{{ column }}{{ ', ' if not loop.last }}{% endfor -%}
-            )
+            and ({{ built_key }}) is distinct from ({{ newest_key }})
     {%- else -%}
         select 1
     {%- endif -%}

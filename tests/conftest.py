@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
+import anyio
 import psycopg
 import pytest
 from psycopg import sql
@@ -28,6 +29,14 @@ from tests import batch_holds
 from tests.built import empty_raw_and_audit
 
 MIGRATIONS = PROJECT_DIR / "sql" / "warehouse"
+
+# anyio imports its submodules on first use, and pytest rewrites them as it does any plugin's
+# modules, compiling their source then. First used inside a TestClient's thread (a static file
+# of the API's /docs, after other tests ran on that worker), the compile failed with CPython
+# 3.11.7's "SystemError: AST constructor recursion depth mismatch" (seen once in make test on a
+# fresh clone). Resolving every lazy name here compiles them once, in the main thread, first.
+for _name in dir(anyio):
+    getattr(anyio, _name)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -260,34 +260,6 @@ def test_nightly_refresh_job_loads_raw_builds_marts_and_evaluates_dbt_checks(
     assert failed == []
 
 
-def test_a_check_the_database_holds_passed_without_its_dbt_test_running(
-    defs: dg.Definitions, nightly: Nightly
-) -> None:
-    """A scoped night leaves out the not_null and unique tests a constraint of their table
-    holds (on this worker's database that depends on which marts earlier modules built), and
-    their checks pass naming it; each ran as a dbt test otherwise."""
-    results = dbt_results_of_run(PROJECT_DIR / "dbt_project", nightly.run.run_id)
-    assert results is not None
-    ran = {str(result["unique_id"]) for result in results.results}
-    specs = {
-        spec.key: spec
-        for assets_def in defs.resolve_asset_graph().assets_defs
-        for spec in assets_def.check_specs
-    }
-    for evaluation in nightly.evaluations:
-        spec = specs.get(evaluation.asset_check_key)
-        test = str(spec.metadata.get("dagster_dbt/unique_id")) if spec is not None else None
-        if test is None or not test.startswith("test."):
-            continue
-        held_by = evaluation.metadata.get("held_by")
-        if held_by is None:
-            assert test in ran, test
-        else:
-            assert evaluation.passed and test not in ran, test
-            assert test.split(".")[2].startswith(("not_null_", "unique_")), test
-            assert "NOT NULL" in str(held_by.value) or "unique index" in str(held_by.value)
-
-
 def test_the_summary_counts_this_runs_loads_and_dbt_nodes_each_for_what_they_are(
     nightly: Nightly,
 ) -> None:

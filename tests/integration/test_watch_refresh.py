@@ -165,6 +165,38 @@ def test_each_refresh_is_recorded_with_its_steps_dbt_nodes_and_loads(watched: Wa
     assert {"ingest", "dbt", "checks", "watch"} <= stages
 
 
+def test_the_second_night_leaves_to_the_database_the_tests_it_enforces(watched: Watched) -> None:
+    """The first refresh built the marts, so the second (a scoped night) finds their NOT NULL
+    columns and unique indexes in the catalog: those tests do not run, and their checks pass
+    naming the constraint; the others run."""
+    first, second = (run.run_id for run in watched.runs)
+    held: dict[str, str] = {}
+    with dg.DagsterInstance.from_config(str(watched.home / "dagster")) as instance:
+        for entry in instance.all_logs(second, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+            assert entry.dagster_event is not None
+            evaluation = entry.dagster_event.event_specific_data
+            if "held_by" in evaluation.metadata:
+                assert evaluation.passed, evaluation.asset_check_key
+                name = evaluation.asset_check_key.name
+                held[name] = str(evaluation.metadata["held_by"].value)
+    assert held["not_null_fct_sessions_session_id"] == "the column session_id is NOT NULL"
+    assert held["unique_fct_sessions_session_id"] == "a unique index on session_id"
+    assert not any(name.startswith(("accepted_", "relationships_", "assert_")) for name in held)
+
+    def tests_run(run_id: str) -> set[str]:
+        query = (
+            "select node_name from watch.dbt_node_history"
+            " where run_id = %s and resource_type = 'test'"
+        )
+        return {row[0] for row in _rows(watched.dsn, query, run_id)}
+
+    ran_first, ran_second = tests_run(first), tests_run(second)
+    assert not set(held) & ran_second
+    # each test of the first night (which held what tables earlier modules left, if any) ran
+    # or was held on the second
+    assert ran_first <= ran_second | set(held) and len(ran_second) > 100
+
+
 def test_only_the_newest_runs_keep_their_dbt_artifacts(watched: Watched) -> None:
     runs = get_settings().dbt_project_dir / "target" / "runs"
     first, second = (run.run_id for run in watched.runs)

@@ -15,7 +15,6 @@ variables; they are set from the DSN for the duration of a call (and put back), 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import os
 import re
@@ -28,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.db import dbt_env, environment, first_line, parse_dsn
+from core.db import dbt_env, environment, first_line, warehouse_key
 from core.exceptions import ForgeError
 
 logger = logging.getLogger(__name__)
@@ -85,12 +84,8 @@ class ValidationReport:
 
 def parse_folder(dsn: str) -> Path:
     """The folder (under the dbt project) of the warehouse's own parse: its database's name,
-    made safe for a path, and a hash of where it lives (two servers may share a name)."""
-    params = parse_dsn(dsn)
-    database = str(params.get("dbname") or params.get("user") or "postgres")
-    place = f"{params.get('host') or 'localhost'}:{params.get('port') or 5432}/{database}"
-    digest = hashlib.sha256(place.encode()).hexdigest()[:10]
-    return TARGET / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', database)[:60]}-{digest}"
+    made safe for a path, and a hash of where it lives (core.db.warehouse_key)."""
+    return TARGET / warehouse_key(dsn)
 
 
 def manifest_path(project_dir: Path, dsn: str) -> Path:

@@ -1,7 +1,8 @@
 """`dbt build` as the nightly runs it, in a child process whose full output goes to a log file.
 
-Its artifacts go to a folder of their own (target/cli-build/), emptied of old results first, so
-the results read back are this build's; the terminal gets a summary of them.
+Its artifacts go to a folder of the warehouse's own (target/cli-build/<database>-<hash>/),
+emptied of old results first, so the results read back are this build's (two warehouses built
+from one checkout at once never read each other's); the terminal gets a summary of them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.db import dbt_env
+from core.db import dbt_env, warehouse_key
 from core.dbt_results import RUN_RESULTS, DbtResults, read_run_results
 from core.exceptions import ForgeError
 from core.settings import Settings
@@ -40,7 +41,12 @@ def new_build_log(settings: Settings) -> Path:
     return settings.home / "logs" / f"build-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}.log"
 
 
-def build_command(settings: Settings, request: BuildRequest) -> list[str]:
+def target_path(dsn: str) -> Path:
+    """The build's target folder, relative to the dbt project: the warehouse's own."""
+    return TARGET / warehouse_key(dsn)
+
+
+def build_command(settings: Settings, dsn: str, request: BuildRequest) -> list[str]:
     """The dbt command line: models, snapshots and data tests, not dbt's unit tests (they check
     the SQL on fixed rows and run in the test suite); plain text, no colour codes."""
     project = settings.dbt_project_dir
@@ -55,7 +61,7 @@ def build_command(settings: Settings, request: BuildRequest) -> list[str]:
         "--profiles-dir",
         str(project),
         "--target-path",
-        str(TARGET),
+        str(target_path(dsn)),
     ]
     if request.select:
         command += ["--select", *request.select]
@@ -75,13 +81,13 @@ def run_dbt_build(
 ) -> DbtResults:
     """Run the build with its output in `log_path`; its results, or one sentence why none."""
     project = settings.dbt_project_dir
-    results = project / TARGET / RUN_RESULTS
+    results = project / target_path(dsn) / RUN_RESULTS
     results.unlink(missing_ok=True)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **dbt_env(dsn)}
     with log_path.open("w", encoding="utf-8") as log:
         subprocess.run(
-            build_command(settings, request),
+            build_command(settings, dsn, request),
             env=env,
             cwd=project,
             stdout=log,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -49,6 +51,17 @@ def describe(params: dict[str, Any]) -> str:
     host = params.get("host") or "localhost"
     port = params.get("port") or "5432"
     return f"{params.get('user', '')}@{host}:{port}/{params.get('dbname', '')}".lstrip("@")
+
+
+def warehouse_key(dsn: str) -> str:
+    """A folder name of the warehouse's own: its database's name, made safe for a path, and a
+    hash of where it lives (two servers may share a name). dbt's artifacts and parse state
+    for one warehouse go under it, so two warehouses used from one checkout never mix them."""
+    params = parse_dsn(dsn)
+    database = str(params.get("dbname") or params.get("user") or "postgres")
+    place = f"{params.get('host') or 'localhost'}:{params.get('port') or 5432}/{database}"
+    digest = hashlib.sha256(place.encode()).hexdigest()[:10]
+    return f"{re.sub(r'[^A-Za-z0-9_.-]', '_', database)[:60]}-{digest}"
 
 
 def dbt_env(dsn: str) -> dict[str, str]:

@@ -17,8 +17,23 @@ def _after(command: list[str], flag: str) -> list[str]:
     return command[start:end]
 
 
+DSN = "host=/tmp/pg dbname=forge user=postgres"
+
+
+def test_each_warehouse_builds_into_a_target_folder_of_its_own() -> None:
+    """Two builds at once from one checkout (two warehouses, or two test workers) read back
+    their own results, never a run_results.json the other is writing."""
+    first = _after(build_command(Settings(), DSN, BuildRequest()), "--target-path")
+    again = _after(build_command(Settings(), DSN, BuildRequest()), "--target-path")
+    other = _after(
+        build_command(Settings(), DSN.replace("forge", "other"), BuildRequest()), "--target-path"
+    )
+    assert first == again and first != other
+    assert first[0].startswith("target/cli-build/forge-")
+
+
 def test_the_build_runs_models_snapshots_and_data_tests_without_colour() -> None:
-    command = build_command(Settings(), BuildRequest())
+    command = build_command(Settings(), DSN, BuildRequest())
 
     assert command[1:3] == ["--no-use-colors", "build"]
     assert _after(command, "--exclude-resource-type") == ["unit_test"]
@@ -30,7 +45,7 @@ def test_selectors_exclusions_full_refresh_and_as_of_reach_dbt_as_given() -> Non
     as_of = dt.datetime(2025, 12, 13, 6)  # no offset: UTC
     request = BuildRequest(("marts", "+pattern_analytics"), ("tag:slow",), True, as_of)
 
-    command = build_command(Settings(), request)
+    command = build_command(Settings(), DSN, request)
 
     assert _after(command, "--select") == ["marts", "+pattern_analytics"]
     assert _after(command, "--exclude") == ["tag:slow"]

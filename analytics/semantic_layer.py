@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core import dbt_parse_state
 from core.db import dbt_env, environment, first_line, warehouse_key
 from core.exceptions import ForgeError
 
@@ -127,6 +128,9 @@ def ensure_manifest(project_dir: Path, dsn: str) -> Path:
     logs = project_dir / parse_folder(dsn) / "logs"
     env = {**os.environ, **dbt_env(dsn), "DBT_LOG_PATH": str(logs)}
     env.pop("DBT_TARGET_PATH", None)
+    # the parse state a build of this warehouse kept (forge-warehouse build: no vars either)
+    state = dbt_parse_state.state_file(project_dir / "target", dsn, {})
+    dbt_parse_state.offer(state, project_dir / parse_folder(dsn))
     try:
         result = subprocess.run(
             command,
@@ -139,6 +143,7 @@ def ensure_manifest(project_dir: Path, dsn: str) -> Path:
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         raise SemanticLayerError(f"dbt parse could not run: {first_line(error)}") from None
+    dbt_parse_state.keep(project_dir / parse_folder(dsn), state)
     if result.returncode != 0 or not manifest_path(project_dir, dsn).exists():
         raise SemanticLayerError(
             f"dbt parse failed, so MetricFlow has no definitions: {_last_error(result)}"

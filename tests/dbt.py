@@ -1,5 +1,6 @@
 """The one way the tests run dbt: the installed `dbt` against a test database, in a target
-folder of the test's own (dbt_project/target/ holds the installed manifest Dagster reads)."""
+folder of the test's own (dbt_project/target/ holds the installed manifest Dagster reads), with
+the parse state kept per database and vars as the nightly keeps it (core/dbt_parse_state.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from core import dbt_parse_state
 from core.db import dbt_env
 from core.settings import PROJECT_DIR
 
@@ -47,9 +49,16 @@ def run_dbt(
     ]
     if variables is not None:
         command += ["--vars", json.dumps(dict(variables))]
+    state = None
+    if target is not None:  # the vars given here or in `args`: both are on the command line
+        given = json.loads(command[command.index("--vars") + 1]) if "--vars" in command else {}
+        state = dbt_parse_state.state_file(project_dir / "target", dsn, given)
+        dbt_parse_state.offer(state, target)
     result = subprocess.run(
         command, cwd=project_dir, env=env, capture_output=True, text=True, check=False
     )
+    if target is not None and state is not None:
+        dbt_parse_state.keep(target, state)
     if check:
         assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     return result

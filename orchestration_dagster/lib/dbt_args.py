@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator
 
+from core import dbt_parse_state
 from core.dbt_results import run_artifacts_dir
 from orchestration_dagster.lib.dbt_attempts import built_before
 from orchestration_dagster.lib.test_scope import UNIQUE_ID_KEY
 
 _REFABLE = ("model", "seed", "snapshot")
-PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 def build_args(
@@ -137,18 +136,23 @@ def invocation_target_path(target_path: Path, run_id: str, step: str, attempt: i
     return run_artifacts_dir(target_path, run_id) / f"{step}-{attempt}"
 
 
-def keep_parse_state(project_dir: Path, target_path: Path, invocation_target: Path) -> None:
-    """Make an invocation's partial-parse state the project's, atomically.
+@contextmanager
+def parse_state_kept(
+    project_dir: Path,
+    target_path: Path,
+    invocation_target: Path,
+    dsn: str,
+    variables: Mapping[str, str],
+) -> Iterator[None]:
+    """Offer the invocation the parse state kept for its warehouse and vars, and keep the one it
+    leaves (core/dbt_parse_state.py).
 
-    Custom: dagster-dbt seeds each invocation's own target folder with the project's
-    partial_parse.msgpack, but `dbt parse` at install writes it with a placeholder profile, so
-    every invocation parsed the whole project again; dbt checks profile and vars itself, so the
-    newest state is always safe to offer the next invocation.
+    Custom: dagster-dbt seeds each invocation's target folder with the project's one
+    partial_parse.msgpack, which `dbt parse` at install writes with a placeholder profile, and
+    which one state per project could not keep for two warehouses or two sets of vars.
     """
-    state = project_dir / invocation_target / PARTIAL_PARSE
-    if not state.exists():
-        return
-    kept = project_dir / target_path / PARTIAL_PARSE
-    staged = kept.with_name(f".{PARTIAL_PARSE}.{os.getpid()}")
-    shutil.copyfile(state, staged)
-    os.replace(staged, kept)
+    root, target = project_dir / target_path, project_dir / invocation_target
+    state = dbt_parse_state.state_file(root, dsn, variables)
+    dbt_parse_state.offer(state, target)
+    yield
+    dbt_parse_state.keep(target, state)

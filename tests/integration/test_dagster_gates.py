@@ -43,6 +43,7 @@ from core.settings import PROJECT_DIR
 from orchestration_dagster.defs.alerts.resources import AlertResource
 from orchestration_dagster.lib.alerts import BLOCKING_CHECK_FAILED
 from orchestration_dagster.lib.names import REFRESH_TAG
+from orchestration_dagster.lib.test_scope import scope_vars
 from tests.dbt import DBT, run_dbt
 from tests.factories import record
 
@@ -167,9 +168,13 @@ def project(tmp_path_factory: pytest.TempPathFactory, dsn: str) -> DbtProject:
     macro = real / "macros" / "schemas" / "generate_schema_name.sql"
     (root / "macros" / "generate_schema_name.sql").parent.mkdir(parents=True, exist_ok=True)
     (root / "macros" / "generate_schema_name.sql").write_text(macro.read_text())
-    # parsed as the runs will run it (profile and vars), so their dbt parses only what changed
+    # parsed as a usual night will run it (profile and vars), so its dbt parses only what changed
     run_dbt(
-        ["parse", "--quiet"], dsn=dsn, target=None, variables={"as_of": AS_OF}, project_dir=root
+        ["parse", "--quiet"],
+        dsn=dsn,
+        target=None,
+        variables=scope_vars(every_row=False),
+        project_dir=root,
     )
     return DbtProject(project_dir=root, profiles_dir=root)
 

@@ -60,6 +60,11 @@ INCREMENTAL_OUTSIDE_MARTS = (
     "intermediate.int_session_templates_unpivoted",
 )
 STRATEGIES = ("delete+insert", "merge")
+# lookback 0: an incremental run reads only rows loaded since its last build
+BASE_VARS = {"as_of": AS_OF, "incremental_lookback": "0 minutes"}
+# the vars of the lifecycle's last builds, which the tests' own dbt runs keep when the vars do
+# not matter to them: dbt parses the whole project again for other vars
+LAST_VARS = BASE_VARS | {"incremental_strategy": STRATEGIES[1]}
 IMPLAUSIBLE_TIMES = PROJECT_DIR / "tests" / "fixtures" / "raw" / "implausible_times.sql"
 PLAUSIBLE_FROM = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
@@ -248,8 +253,7 @@ def warehouse(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> I
         scratch = tmp_path_factory.mktemp("dbt")
         source, landing, target = scratch / "source", scratch / "landing", scratch / "target"
         generate(source, sessions=120, seed=SEED, dirty_rate=0.02)
-        # lookback 0: an incremental run reads only rows loaded since its last build
-        base = {"as_of": AS_OF, "incremental_lookback": "0 minutes"}
+        base = BASE_VARS
 
         for number in (1, 2, 3):
             _deliver(source, landing, number)
@@ -264,7 +268,7 @@ def warehouse(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> I
             conn.execute(IMPLAUSIBLE_TIMES.read_text())
         _dbt_ok(dsn, target, ["build", *NO_TESTS], base)  # incremental, delete+insert
 
-        other = base | {"incremental_strategy": STRATEGIES[1]}
+        other = LAST_VARS
         _deliver(source, landing, 5)
         _load(dsn, landing)
         held_batch = _batch_of(dsn, "user_feedback", 5)
@@ -602,7 +606,7 @@ def test_a_project_gone_from_the_source_gets_a_deletion_row(warehouse: Warehouse
         dsn,
         warehouse.target,
         ["build", "--full-refresh", "--select", *models, *NO_TESTS],
-        {"as_of": AS_OF},
+        LAST_VARS,
     )
     rows = _rows(
         dsn,
@@ -644,7 +648,7 @@ def test_the_docs_site_is_one_offline_file_with_every_mart_and_exposure(
     warehouse: Warehouse,
 ) -> None:
     """`dbt docs generate --static`, as the dbt README says: one file that loads nothing."""
-    _dbt_ok(warehouse.dsn, warehouse.target, ["docs", "generate", "--static"], {"as_of": AS_OF})
+    _dbt_ok(warehouse.dsn, warehouse.target, ["docs", "generate", "--static"], LAST_VARS)
     page = (warehouse.target / "static_index.html").read_text()
     loads = re.findall(r"<(?:script|link|img)\b[^>]*(?:src|href)=[\"']?(?:https?:)?//", page)
     assert loads == [], "the page loads something from the network"

@@ -30,7 +30,7 @@ from orchestration_dagster.defs.dbt.resources import DbtVarsResource, dbt_projec
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
 from orchestration_dagster.lib.dbt_args import (
     invocation_target_path,
-    keep_parse_state,
+    parse_state_kept,
     reprocess_vars,
     step_args,
 )
@@ -108,18 +108,22 @@ def build_dbt_assets(
         target = invocation_target_path(
             project.target_path, context.run.run_id, step, context.retry_number
         )
-        # dbt's default ("eager") also runs a test when one of its parents is selected: with
-        # the project split over several steps, that would run it before its other parents
-        with environment(
-            {
-                **dbt_env(dsn),
-                **dbt_vars.environment(),
-                "DBT_INDIRECT_SELECTION": "buildable",
-            }
+        with parse_state_kept(
+            project.project_dir, project.target_path, target, dsn, {**scope, **days}
         ):
-            invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
-        yield from invocation.stream()
-        keep_parse_state(project.project_dir, project.target_path, target)
+            # dbt's default ("eager") also runs a test when one of its parents is selected: with
+            # the project split over several steps, that would run it before its other parents
+            with environment(
+                {
+                    **dbt_env(dsn),
+                    **dbt_vars.environment(),
+                    "DBT_INDIRECT_SELECTION": "buildable",
+                }
+            ):
+                invocation = dbt.cli(
+                    args, context=context, raise_on_error=False, target_path=target
+                )
+            yield from invocation.stream()
         if held:
             yield from held_check_results(
                 context.assets_def.check_specs,

@@ -14,7 +14,11 @@ from core.db import dbt_env, environment
 from orchestration_dagster.defs.dbt.assets import manifest, translator
 from orchestration_dagster.defs.dbt.resources import DbtVarsResource, dbt_project
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
-from orchestration_dagster.lib.dbt_args import invocation_target_path, keep_parse_state, vars_args
+from orchestration_dagster.lib.dbt_args import (
+    invocation_target_path,
+    parse_state_kept,
+    vars_args,
+)
 from orchestration_dagster.lib.retries import TRANSIENT_RETRY_POLICY, is_transient_message
 from orchestration_dagster.lib.source_freshness import (
     freshness_result,
@@ -48,22 +52,18 @@ def source_freshness_checks(
         "dbt_source_freshness_checks",
         context.op_execution_context.retry_number,
     )
-    with environment({**dbt_env(dsn), **dbt_vars.environment()}):
-        # the vars of a usual night's build, which runs next: dbt re-parses the whole project
-        # (about 15 s) when the vars differ from the last invocation's
+    # the vars of a usual night's build, which runs next and finds the parse state kept here
+    variables = scope_vars(every_row=False)
+    with (
+        parse_state_kept(dbt_project.project_dir, dbt_project.target_path, target, dsn, variables),
+        environment({**dbt_env(dsn), **dbt_vars.environment()}),
+    ):
         invocation = dbt.cli(
-            [
-                "source",
-                "freshness",
-                *vars_args(scope_vars(every_row=False)),
-                "--select",
-                " ".join(selectors),
-            ],
+            ["source", "freshness", *vars_args(variables), "--select", " ".join(selectors)],
             raise_on_error=False,
             target_path=target,
         )
-    invocation.wait()
-    keep_parse_state(dbt_project.project_dir, dbt_project.target_path, target)
+        invocation.wait()
     try:
         results = invocation.get_artifact("sources.json")["results"]
     except Exception:

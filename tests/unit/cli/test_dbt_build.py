@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
-from cli.dbt_build import BuildRequest, build_command, failure_lines
+from cli.dbt_build import BuildRequest, build_command, build_environment, failure_lines
 from core.dbt_results import DbtResults
 from core.settings import Settings
 
@@ -50,7 +49,10 @@ def test_selectors_exclusions_full_refresh_and_as_of_reach_dbt_as_given() -> Non
     assert _after(command, "--select") == ["marts", "+pattern_analytics"]
     assert _after(command, "--exclude") == ["tag:slow"]
     assert "--full-refresh" in command
-    assert json.loads(_after(command, "--vars")[0]) == {"as_of": "2025-12-13T06:00:00+00:00"}
+    assert "--vars" not in command  # a changed var would make dbt parse the whole project
+    environment = build_environment(Settings(), DSN, request)
+    assert environment["FORGE_AS_OF"] == "2025-12-13T06:00:00+00:00"
+    assert environment["FORGE_PG_DBNAME"] == "forge"
 
 
 def test_each_failed_node_is_one_line_with_its_rows_and_the_first_line_of_its_message() -> None:

@@ -87,6 +87,8 @@ class Warehouse:
     released_batch: str
     events_built_while_held: int
     held_batch: str
+    template_dropped_session: int
+    template_uses_after_drop: list[str]
 
 
 def _dbt(
@@ -161,6 +163,28 @@ def _soft_delete_a_project(dsn: str, landing: Path) -> tuple[str, dt.datetime]:
     path = landing / "project_outcomes" / "0007-soft-delete.jsonl"
     path.write_bytes(orjson.dumps(record) + b"\n")
     return record["id"], deleted_at
+
+
+def _drop_a_template(dsn: str, landing: Path) -> int:
+    """A new version, as a file, of a session already built with a planning template, that
+    names none: its planning use must go from fct_template_uses, as in a full refresh."""
+    [row] = _rows(
+        dsn,
+        "select record from ("
+        " select distinct on (id) to_jsonb(session) - '_load_id' - '_loaded_at'"
+        " - '_line_number' - '_record_hash' - '_extra' - '_ingest_seq' as record, id"
+        " from raw.orchestration_sessions as session"
+        " where id in (select session_id from marts.fct_template_uses"
+        "  where template_type = 'planning')"
+        " order by id, updated_at desc, _ingest_seq desc"
+        ") as latest order by id limit 1",
+    )
+    record = row["record"]
+    updated_at = dt.datetime.fromisoformat(record["updated_at"]) + dt.timedelta(hours=1)
+    record |= {"planning_template": None, "updated_at": updated_at.isoformat()}
+    path = landing / "orchestration_sessions" / "0007-template-dropped.jsonl"
+    path.write_bytes(orjson.dumps(record) + b"\n")
+    return int(record["id"])
 
 
 def _batch_of(dsn: str, entity: str, delivery: int) -> str:
@@ -279,6 +303,7 @@ def warehouse(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> I
         _deliver(source, landing, 6)
         _load(dsn, landing)
         project, deleted_at = _soft_delete_a_project(dsn, landing)
+        template_dropped = _drop_a_template(dsn, landing)
         _load(dsn, landing)
         batch_holds.release(dsn, released_batch)
         marts = _tables(dsn, "marts")
@@ -287,6 +312,11 @@ def warehouse(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> I
             incremental_build = _dbt(dsn, target, ["build"], other)  # incremental, all tests
 
         incremental = _fingerprints(dsn)
+        uses_after_drop = _rows(
+            dsn,
+            "select template_type from marts.fct_template_uses where session_id = %s",
+            (template_dropped,),
+        )
         after = _counts(dsn, marts)
         with _polling(dsn, marts) as refresh_reads:
             _dbt_ok(dsn, target, ["build", "--full-refresh", *NO_TESTS], other)
@@ -305,6 +335,8 @@ def warehouse(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> I
             released_batch=released_batch,
             events_built_while_held=built_while_held,
             held_batch=held_batch,
+            template_dropped_session=template_dropped,
+            template_uses_after_drop=sorted(row["template_type"] for row in uses_after_drop),
         )
     finally:
         with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
@@ -332,6 +364,20 @@ def test_incremental_builds_equal_a_full_refresh_byte_for_byte(warehouse: Wareho
         if warehouse.refreshed_fingerprints.get(name) != digest
     ]
     assert differing == []
+
+
+def test_a_template_a_sessions_new_version_drops_leaves_no_use_behind(
+    warehouse: Warehouse,
+) -> None:
+    """fct_template_uses is incremental with several rows per session: the incremental build
+    deleted the planning use that the session's new version no longer names."""
+    assert "planning" not in warehouse.template_uses_after_drop
+    [row] = _rows(
+        warehouse.dsn,
+        "select count(*) as uses from marts.fct_template_uses where session_id = %s",
+        (warehouse.template_dropped_session,),
+    )
+    assert row["uses"] == len(warehouse.template_uses_after_drop)
 
 
 def test_marts_were_never_missing_or_partial_for_a_reader_during_the_full_refresh(

@@ -308,6 +308,8 @@ def _reason(error: BaseException) -> str:
     cause = error.__cause__
     if cause is not None and str(cause).strip() and "Error validating the dbt project" in text:
         text = str(cause).strip()
+    # MetricFlow may append the traceback of what it caught: the person needs what was said
+    text = re.split(r"\s*(?:Got exception:|Traceback \(most recent call last\))", text)[0]
     if "Message:" in text:
         return _query_resolution_error(text)
     lines = [line.strip() for line in text.splitlines() if line.strip()]

@@ -20,12 +20,30 @@ from analytics.login_rules import DURATION_PATTERN, NAME_PATTERN, SIZE_PATTERN
 MAX_DAYS = 36_500  # a century of rejects is more than any warehouse keeps
 MAX_LIMIT = 10_000
 MAX_SESSIONS = 1_000_000
+MAX_BATCH_ROWS = 1_000_000
 AS_OF_EXAMPLES = "2025-12-13, 2025-12-13T06:00:00Z, today or yesterday"
+# The earliest plausible time (the default of FORGE_EARLIEST_TIMESTAMP), and the days of data
+# the generator writes before the time it ends
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+DATA_DAYS = dt.timedelta(days=90)
 
 
 def as_of(value: str | dt.datetime | None) -> dt.datetime | None:
     """A reference time as a person types it: a date (its midnight, UTC), an ISO 8601 time (UTC
-    when it has no offset), `today` (this midnight, UTC) or `yesterday`."""
+    when it has no offset), `today` (this midnight, UTC) or `yesterday`; from 2000 (the
+    contract's earliest plausible time) up to a day from now."""
+    stamp = _moment(value)
+    return None if stamp is None else _plausible(stamp, value)
+
+
+def data_end(value: str | dt.datetime | None) -> dt.datetime | None:
+    """When generated data ends (as_of's forms): late enough that its 90 days start after the
+    earliest plausible time, so that the loader does not reject all of it."""
+    stamp = _moment(value)
+    return None if stamp is None else _plausible(stamp, value, EARLIEST + DATA_DAYS)
+
+
+def _moment(value: str | dt.datetime | None) -> dt.datetime | None:
     if value is None or isinstance(value, dt.datetime):
         return value
     text = value.strip().lower()
@@ -53,12 +71,27 @@ def as_of(value: str | dt.datetime | None) -> dt.datetime | None:
     return stamp
 
 
+def _plausible(stamp: dt.datetime, value: object, earliest: dt.datetime = EARLIEST) -> dt.datetime:
+    """The contract's plausible times (docs/contract.md): from 2000 up to a day from now."""
+    latest = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    if not earliest <= stamp <= latest:
+        raise typer.BadParameter(
+            f"{value!r} is not between {earliest:%Y-%m-%d} and tomorrow; "
+            f"use for example {AS_OF_EXAMPLES}"
+        )
+    return stamp
+
+
 def days(value: str | int) -> int:
     return _bounded_int(value, 1, MAX_DAYS, "a number of days")
 
 
 def limit(value: str | int) -> int:
     return _bounded_int(value, 1, MAX_LIMIT, "a count")
+
+
+def batch_rows(value: str | int) -> int:
+    return _bounded_int(value, 1, MAX_BATCH_ROWS, "rows per batch")
 
 
 def sessions(value: str | int) -> int:
@@ -76,9 +109,14 @@ def fraction(value: str | float) -> float:
     return number
 
 
+def input_dir(value: str | Path) -> Path:
+    """A folder to read: named (an empty name is not the current folder)."""
+    return _named(value)
+
+
 def output_dir(value: str | Path) -> Path:
     """A folder to write into: it may not exist yet, but nothing on its way may be a file."""
-    path = Path(value)
+    path = _named(value)
     _writable(path, want_dir=True)
     return path
 
@@ -87,13 +125,31 @@ def output_file(value: str | Path | None) -> Path | None:
     """A file to write (or a folder to write it into)."""
     if value is None:
         return None
-    path = Path(value)
+    path = _named(value)
     _writable(path, want_dir=False)
     return path
 
 
+def new_file(value: str | Path | None) -> Path | None:
+    """A file to write: not a folder."""
+    path = output_file(value)
+    if path is not None and path.is_dir():
+        raise typer.BadParameter(f"{str(path)!r} is a folder; give the file to write")
+    return path
+
+
+def _named(value: str | Path) -> Path:
+    if not str(value).strip():
+        raise typer.BadParameter("an empty path; give a file or folder name")
+    return Path(value)
+
+
 def libpq_dsn(value: str) -> str:
     """A libpq URI or key=value string; its password is never repeated in a message."""
+    if not value.strip():
+        raise typer.BadParameter(
+            "an empty connection string; use for example postgresql://user@host:5432/dbname"
+        )
     try:
         conninfo_to_dict(value)
     except Exception:  # psycopg says ProgrammingError; its message may quote the password

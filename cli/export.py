@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from analytics.export import DEFAULT_BATCH_ROWS, export_relation
+from cli import arguments
 from cli.console import console
 from core.settings import get_settings
 from core.warehouse import prepare
@@ -21,10 +22,19 @@ def export(
         ),
     ],
     out: Annotated[
-        Path, typer.Option("--out", help="Directory to write NAME.parquet and NAME.schema.json.")
+        Path,
+        typer.Option(
+            "--out",
+            parser=arguments.output_dir,
+            help="Directory to write NAME.parquet and NAME.schema.json.",
+        ),
     ],
     batch_rows: Annotated[
-        int, typer.Option(min=1, help="Rows read and written per batch (one Parquet row group).")
+        int,
+        typer.Option(
+            parser=arguments.batch_rows,
+            help="Rows read and written per batch (one Parquet row group), 1 to 1,000,000.",
+        ),
     ] = DEFAULT_BATCH_ROWS,
 ) -> None:
     """Write a mart or training set as Parquet, its schema and row count beside it."""

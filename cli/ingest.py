@@ -58,7 +58,7 @@ def generate(
     now: Annotated[
         dt.datetime | None,
         typer.Option(
-            parser=arguments.as_of,
+            parser=arguments.data_end,
             metavar="WHEN",
             help="When the data ends (default: the current hour, UTC); the same seed and WHEN "
             f"give the same files, e.g. {arguments.AS_OF_EXAMPLES}.",
@@ -69,9 +69,14 @@ def generate(
     from synthetic.generate import current_hour
     from synthetic.generate import generate as write_landing_files
 
-    manifest = write_landing_files(
-        out, sessions=sessions, seed=seed, dirty_rate=dirty_rate, now=now or current_hour()
-    )
+    try:
+        manifest = write_landing_files(
+            out, sessions=sessions, seed=seed, dirty_rate=dirty_rate, now=now or current_hour()
+        )
+    except OSError as error:
+        raise ForgeError(
+            f"cannot write the landing files in {printable(str(out))}: {error.strerror or error}"
+        ) from None
     console.print(
         f"wrote landing files for {sessions} sessions, up to {manifest.now:%Y-%m-%d %H:%M} UTC, "
         f"to {out}"
@@ -89,7 +94,12 @@ def generate(
 
 @ingest_app.command("files")
 def ingest_files(
-    directory: Annotated[Path, typer.Argument(help="Landing directory: <dir>/<entity>/<files>.")],
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            parser=arguments.input_dir, help="Landing directory: <dir>/<entity>/<files>."
+        ),
+    ],
 ) -> None:
     """Load landing files (JSONL, JSONL.gz, CSV); a file loaded before loads nothing."""
     settings = get_settings()

@@ -121,10 +121,14 @@ def metrics_query(
     ] = None,
     csv_path: Annotated[
         Path | None,
-        typer.Option("--csv", parser=arguments.output_file, help="Write the rows to this CSV."),
+        typer.Option("--csv", parser=arguments.new_file, help="Write the rows to this CSV."),
     ] = None,
 ) -> None:
     """Ask MetricFlow (as `mf query` does) over the warehouse and print its table."""
+    if start_time is not None and end_time is not None and start_time > end_time:
+        raise typer.BadParameter(
+            f"--start-time {start_time} is after --end-time {end_time}; give the earlier first"
+        )
     settings = get_settings()
     dsn = prepare(settings)
     with metricflow_engine(settings.dbt_project_dir, dsn) as engine:

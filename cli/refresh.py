@@ -120,7 +120,7 @@ def demo(
     now: Annotated[
         dt.datetime | None,
         typer.Option(
-            parser=arguments.as_of,
+            parser=arguments.data_end,
             metavar="WHEN",
             help="When the demo data ends (default: the current hour, UTC), "
             f"e.g. {arguments.AS_OF_EXAMPLES}.",

@@ -11,11 +11,13 @@ from cli import arguments
 from cli.console import console, red
 from cli.ingest import entities_named
 from core.db import connect
+from core.exceptions import ForgeError
 from core.settings import get_settings
 from core.warehouse import prepare
 from ingest.contract.entities import ENTITIES
 from ingest.contract.validate import TimeWindow
 from ingest.holds import accept_batch, held_batches
+from ingest.quarantine import printable
 from ingest.rejects import recent_rejects, replay_rejects
 
 rejects_app = typer.Typer(
@@ -81,6 +83,10 @@ def rejects_replay(
             threshold=settings.reject_rate_threshold,
             window=TimeWindow.from_settings(settings),
         )
+        if not outcomes and batch is not None:
+            known = conn.execute("select 1 from audit.loads where batch_id = %s", (batch,))
+            if known.fetchone() is None:
+                raise ForgeError(f"no batch {printable(batch)} in audit.loads")
     if not outcomes:
         console.print("nothing to replay")
     for outcome in outcomes:

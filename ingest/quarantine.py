@@ -9,6 +9,7 @@ not rejected before are written; the others count as duplicates.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -30,12 +31,20 @@ _decode = msgspec.msgpack.Decoder(tuple[int | None, str, str | None, bytes | Non
 
 
 def printable(text: str) -> str:
-    """Text Postgres can store: bytes that were not UTF-8 and NUL characters become escapes."""
+    """Text Postgres can store and a terminal shows as it is: bytes that were not UTF-8 and
+    control characters (NUL, ESC, ...; tab and line breaks too) become escapes."""
     try:
         raw = text.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
         raw = text.encode("utf-8", "backslashreplace")
-    return raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+    return _CONTROL.sub(_escape, raw.decode("utf-8", "backslashreplace"))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
 
 
 def stored_forms(raw: bytes) -> tuple[str, bytes | None]:

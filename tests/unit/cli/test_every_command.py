@@ -19,6 +19,10 @@ from core.settings import get_settings
 # A value each of our parsers refuses; a parser without an entry here fails the test below.
 PARSER_BAD = {
     arguments.as_of: "someday",
+    arguments.data_end: "1999-12-31",
+    arguments.input_dir: "",
+    arguments.new_file: "{dir}",
+    arguments.batch_rows: "99999999999999999999",
     arguments.days: "99999999999",
     arguments.limit: "0",
     arguments.sessions: "0",
@@ -178,6 +182,30 @@ def test_a_bad_value_is_one_sentence_naming_the_option(
             "unknown entity orchestration_events",
         ),
         (["serve", "--port", "70000"], "--port"),
+        # found by a review on 2026-12-07: each was a traceback, a Python error's name, a
+        # silent success or an action on the current folder
+        (["generate", "--out", "{dir}", "--now", "0001-01-01"], "is not between 2000-03-31"),
+        (["demo", "--now", "9999-12-31"], "is not between 2000-03-31 and tomorrow"),
+        (["build", "--as-of", "1999-12-31"], "is not between 2000-01-01 and tomorrow"),
+        (["ingest", "files", ""], "an empty path"),
+        (["export", "dim_metrics", "--out", ""], "an empty path"),
+        (["report", "--out", ""], "an empty path"),
+        (["ingest", "postgres", "--source-dsn", " "], "an empty connection string"),
+        (["metrics", "query", "--metrics", "nps", "--csv", "{dir}"], "is a folder"),
+        (
+            [
+                "metrics",
+                "query",
+                "--metrics",
+                "nps",
+                "--start-time",
+                "2026-01-01",
+                "--end-time",
+                "2025-01-01",
+            ],
+            "is after --end-time",
+        ),
+        (["ingest", "files", "/no/\x1b[31mred"], "/no/\\x1b[31mred does not exist"),
     ],
 )
 def test_values_wrong_for_the_warehouse_are_one_sentence(

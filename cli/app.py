@@ -79,7 +79,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         logger.debug("unexpected error", exc_info=True)
         console.print(
             red("error:"),
-            f"unexpected {type(error).__name__}: {error}; rerun with -v to log its traceback",
+            f"unexpected {type(error).__name__}: {error}; rerun as forge-warehouse -v "
+            "<command> ... to log its traceback",
             soft_wrap=True,
         )
         sys.exit(1)

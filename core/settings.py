@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.exceptions import SettingsError
@@ -73,6 +74,18 @@ class Settings(BaseSettings):
     api_pool_size: int = Field(default=4, ge=1, le=32)
     # browser origins allowed to call the API (comma-separated); empty: same origin only
     api_cors_origins: str = ""
+
+    @field_validator("schedule_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        """An IANA time zone (Europe/Paris, UTC): checked here, not when Dagster schedules."""
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # or a folder, too long
+            raise ValueError(
+                f"{value!r} is not a time zone; use for example UTC or Europe/Paris"
+            ) from None
+        return value
 
     @property
     def cors_origins(self) -> list[str]:

@@ -231,6 +231,12 @@ def test_cli_prints_the_counts_line_per_file_and_exits_non_zero_on_a_failed_file
             {"FORGE_MARTS_DEADLINE": "6 am"},
             "invalid setting FORGE_MARTS_DEADLINE='6 am'",
         ),
+        (  # it failed only once Dagster scheduled the night
+            ("db", "status"),
+            {"FORGE_SCHEDULE_TIMEZONE": "Mars/Base"},
+            "'Mars/Base' is not a time zone; use for example UTC or Europe/Paris",
+        ),
+        (("db", "status"), {"FORGE_SCHEDULE_TIMEZONE": "Europe"}, "'Europe' is not a time zone"),
     ],
 )
 def test_cli_errors_are_one_sentence_and_a_non_zero_exit(

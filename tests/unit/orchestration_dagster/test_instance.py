@@ -1,0 +1,88 @@
+"""The project's Dagster instance (orchestration_dagster/instance.py): what dagster.yaml makes is
+Dagster's SQLite storage with kept connections, and what one process writes there another sees,
+at once for a process that watches the run (the webserver), and after it closes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster._core.events.log import EventLogEntry
+
+from core.settings import PROJECT_DIR
+from orchestration_dagster.instance import ForgeDagsterInstance, KeptConnectionsEventLogStorage
+
+DAGSTER_YAML = PROJECT_DIR / "orchestration_dagster" / "dagster.yaml"
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    (tmp_path / "dagster.yaml").write_text(DAGSTER_YAML.read_text())
+    return tmp_path
+
+
+def message(run_id: str, text: str) -> EventLogEntry:
+    return EventLogEntry(  # type: ignore[no-untyped-call]
+        error_info=None,
+        level=logging.INFO,
+        user_message=text,
+        run_id=run_id,
+        timestamp=time.time(),
+    )
+
+
+def test_the_projects_instance_keeps_its_sqlite_files_where_dagster_does(home: Path) -> None:
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert isinstance(instance, ForgeDagsterInstance)
+        assert isinstance(instance.event_log_storage, KeptConnectionsEventLogStorage)
+        run_id = str(uuid.uuid4())
+        instance.event_log_storage.store_event(message(run_id, "one"))
+    assert (home / "history" / "runs" / f"{run_id}.db").exists()
+    assert (home / "history" / "runs.db").exists()
+
+
+def test_events_written_by_one_process_are_read_by_the_next(home: Path) -> None:
+    run_ids = [str(uuid.uuid4()) for _ in range(12)]  # more runs than connections kept open
+    with dg.DagsterInstance.from_config(str(home)) as writer:
+        for number, run_id in enumerate(run_ids):
+            for text in ("first", "second"):
+                writer.event_log_storage.store_event(message(run_id, f"{text} of {number}"))
+    with dg.DagsterInstance.from_config(str(home)) as reader:
+        for number, run_id in enumerate(run_ids):
+            logs = reader.all_logs(run_id)
+            assert [log.user_message for log in logs] == [
+                f"first of {number}",
+                f"second of {number}",
+            ]
+
+
+def test_a_watcher_sees_each_event_as_it_is_written(home: Path) -> None:
+    """The webserver follows a running run through its database file changing; a connection
+    kept open must not hold the run's events back until it closes."""
+    run_id = str(uuid.uuid4())
+    seen: list[str] = []
+    arrived = threading.Event()
+
+    def on_event(event: EventLogEntry, _cursor: str) -> None:
+        seen.append(event.user_message)
+        arrived.set()
+
+    with (
+        dg.DagsterInstance.from_config(str(home)) as runner,
+        dg.DagsterInstance.from_config(str(home)) as webserver,
+    ):
+        runner.event_log_storage.store_event(message(run_id, "started"))
+        webserver.event_log_storage.watch(run_id, None, on_event)
+        try:
+            for text in ("step one", "step two"):
+                arrived.clear()
+                runner.event_log_storage.store_event(message(run_id, text))
+                assert arrived.wait(timeout=10), f"the watcher did not see {text!r}"
+        finally:
+            webserver.event_log_storage.end_watch(run_id, on_event)
+    assert seen[-1] == "step two"

@@ -35,9 +35,12 @@ $(UV):
 	@touch $@
 
 # Dagster imports the dbt manifest; it is built here, once per change, not on every import.
+# Then the parse state the nightly's dbt steps will ask for on the warehouse they will use
+# (WAREHOUSE_DSN, else the embedded one), so that the first refresh does not parse it all again.
 $(MANIFEST): .venv/.installed $(DBT_SOURCES)
 	cd $(DBT_DIR) && FORGE_PG_HOST=localhost FORGE_PG_USER=parse FORGE_PG_DBNAME=parse \
 		../$(BIN)/dbt parse --profiles-dir . --quiet
+	$(BIN)/python -m cli.install_parse
 	@touch $@
 
 # The HTML report's test drives the system Chromium (never a downloaded browser).

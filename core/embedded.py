@@ -55,6 +55,12 @@ def start(pgdata: Path, database: str) -> str:
     return _uri(server, database)
 
 
+def address(pgdata: Path, database: str) -> str:
+    """The URI `start` returns for the server of `pgdata` on its default port, known without
+    starting it: what the first run will connect to, for what is prepared before it."""
+    return f"postgresql://postgres:@/{database}?host={pgdata.expanduser().resolve()}"
+
+
 def _wait_until_ready(pgdata: Path, seconds: float = STARTUP_SECONDS) -> None:
     """Wait until the postmaster that is starting in `pgdata` says it is ready; TimeoutExpired
     if it has not by then, or if it stopped."""

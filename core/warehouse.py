@@ -14,6 +14,13 @@ def warehouse_dsn(settings: Settings) -> str:
     return embedded.start(settings.pgdata, settings.embedded_database)
 
 
+def expected_dsn(settings: Settings) -> str:
+    """The DSN warehouse_dsn will return, without connecting or starting anything."""
+    if settings.warehouse_dsn is not None:
+        return settings.warehouse_dsn.get_secret_value()
+    return embedded.address(settings.pgdata, settings.embedded_database)
+
+
 def prepare(settings: Settings) -> str:
     """The warehouse DSN, with schemas, roles, raw and audit tables applied (idempotent)."""
     dsn = warehouse_dsn(settings)

@@ -1,0 +1,55 @@
+"""At install (`make install`): the dbt parse state the nightly's dbt steps will ask for on the
+warehouse they will use, so that the first refresh does not parse the whole project.
+
+dbt parses everything again (about 10 s here) when the database, the user or the vars differ
+from those of the state it is offered (core/dbt_parse_state.py); the state `make install`
+leaves beside the manifest is made with a placeholder profile. `dbt parse` never connects, so
+the embedded warehouse need not exist yet. A state kept already is left as it is: dbt re-parses
+only the files changed since. Run as `python -m cli.install_parse`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from core import dbt_parse_state
+from core.db import dbt_env
+from core.settings import get_settings
+from core.warehouse import expected_dsn
+from orchestration_dagster.lib.dbt_args import vars_args
+from orchestration_dagster.lib.test_scope import scope_vars
+
+
+def main() -> int:
+    settings = get_settings()
+    project = settings.dbt_project_dir
+    dsn = expected_dsn(settings)
+    variables = scope_vars(every_row=False)  # the vars of a usual night's two dbt steps
+    state = dbt_parse_state.state_file(project / "target", dsn, variables)
+    if state.exists():  # dbt re-parses only the files changed since, as from any other night
+        return 0
+    target = project / "target" / "install-parse"
+    shutil.rmtree(target, ignore_errors=True)
+    command = [
+        str(Path(sys.executable).with_name("dbt")),
+        "parse",
+        "--quiet",
+        "--profiles-dir",
+        str(project),
+        "--target-path",
+        str(target),
+        *vars_args(variables),
+    ]
+    parsed = subprocess.run(command, cwd=project, env={**os.environ, **dbt_env(dsn)}, check=False)
+    if parsed.returncode == 0:  # else dbt said why
+        dbt_parse_state.keep(target, state)
+    shutil.rmtree(target, ignore_errors=True)
+    return parsed.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

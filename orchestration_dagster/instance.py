@@ -4,6 +4,8 @@ default SQLite storage keeps each database's connection open between the events 
 Custom because the stock SQLite event log builds a new engine, opens a connection and closes it
 (a checkpoint of the write-ahead log on each close) for every statement it writes: about 12 ms an
 event on this machine, 17 s of a demo refresh's 1,475 events; kept open, 8 s (README, Speed).
+The events Dagster hands over as one batch (the "planned" event of each asset and check, at a
+run's start) are written in one transaction per database instead of one per statement.
 Nothing else changes: the same files under $DAGSTER_HOME/history, the same tables, and a
 `storage:` block in dagster.yaml (Postgres in production) still replaces this one.
 """
@@ -12,14 +14,16 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
 import sqlalchemy as sa
+from dagster._core.events.log import EventLogEntry
 from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
@@ -38,13 +42,37 @@ class KeptConnectionsEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
         self._engines: OrderedDict[str, sa.Engine] = OrderedDict()
+        # while a batch is written: its thread, and each database's connection in a transaction
+        self._batch_thread: int | None = None
+        self._batch: dict[str, tuple[sa.Connection, sa.RootTransaction]] = {}
         super().__init__(base_dir, inst_data)
         _OPEN_STORAGES.add(self)
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[sa.Connection]:
+        if self._batch_thread == threading.get_ident():
+            if shard not in self._batch:
+                conn = self._engine(shard).connect()
+                self._batch[shard] = (conn, conn.begin())
+            yield self._batch[shard][0]
+            return
         with self._db_lock, self._engine(shard).connect() as conn, conn.begin():
             yield conn
+
+    def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
+        """Store each event as store_event does, in one transaction per database; on an error
+        nothing is stored and Dagster stores the events one by one."""
+        with self._db_lock:
+            self._batch_thread = threading.get_ident()
+            try:
+                for event in events:
+                    self.store_event(event)
+                for _conn, transaction in self._batch.values():
+                    transaction.commit()
+            finally:
+                for conn, _transaction in self._batch.values():
+                    conn.close()  # rolls back what was not committed
+                self._batch, self._batch_thread = {}, None
 
     def _engine(self, shard: str) -> sa.Engine:
         """The shard's kept engine (the caller holds the storage's lock)."""
@@ -125,7 +153,13 @@ class KeptConnectionsSqliteStorage(DagsterSqliteStorage):
 
 
 class ForgeDagsterInstance(dg.DagsterInstance):
-    """Dagster's instance; only its default storage differs (KeptConnectionsSqliteStorage)."""
+    """Dagster's instance; only its default storage differs (KeptConnectionsSqliteStorage), and
+    the batches Dagster offers are written as batches."""
+
+    def _get_event_batch_size(self) -> int:
+        # Dagster's own switch is the environment variable DAGSTER_EVENT_BATCH_SIZE (default 0:
+        # no batches); a run's planned events are one batch of this size at most.
+        return int(os.environ.get("DAGSTER_EVENT_BATCH_SIZE") or 1000)
 
     @classmethod
     def config_schema(cls) -> dict[str, Any]:

@@ -8,11 +8,14 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pytest
 from dagster._core.events.log import EventLogEntry
+from dagster_shared.check import CheckError
 
 from core.settings import PROJECT_DIR
 from orchestration_dagster.instance import ForgeDagsterInstance, KeptConnectionsEventLogStorage
@@ -86,3 +89,53 @@ def test_a_watcher_sees_each_event_as_it_is_written(home: Path) -> None:
         finally:
             webserver.event_log_storage.end_watch(run_id, on_event)
     assert seen[-1] == "step two"
+
+
+def test_a_batch_is_stored_whole_or_not_at_all(home: Path) -> None:
+    run_id = str(uuid.uuid4())
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        storage = instance.event_log_storage
+        storage.store_event_batch([message(run_id, f"planned {n}") for n in range(3)])
+        assert [log.user_message for log in instance.all_logs(run_id)] == [
+            "planned 0",
+            "planned 1",
+            "planned 2",
+        ]
+        broken = [message(run_id, "fourth"), "not an event", message(run_id, "sixth")]
+        with pytest.raises(CheckError):
+            storage.store_event_batch(broken)  # type: ignore[arg-type]
+        assert len(instance.all_logs(run_id)) == 3
+        storage.store_event(message(run_id, "after"))  # the storage goes on after a failed batch
+        assert instance.all_logs(run_id)[-1].user_message == "after"
+
+
+def test_a_runs_planned_checks_are_written_as_one_batch_and_evaluated(home: Path) -> None:
+    @dg.asset(check_specs=[dg.AssetCheckSpec(name=f"check_{n}", asset="counted") for n in range(5)])
+    def counted() -> Iterator[dg.MaterializeResult[Any] | dg.AssetCheckResult]:
+        yield dg.MaterializeResult()
+        for n in range(5):
+            yield dg.AssetCheckResult(check_name=f"check_{n}", passed=True)
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        stored: list[int] = []
+        storage = instance.event_log_storage
+        original = storage.store_event_batch
+
+        def counting(events: Any) -> None:
+            stored.append(len(events))
+            original(events)
+
+        storage.store_event_batch = counting  # type: ignore[method-assign]
+        result = dg.materialize([counted], instance=instance)
+        assert result.success
+        assert stored == [6]  # the asset's planned materialization and its five checks
+        planned = instance.get_records_for_run(
+            result.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED
+        ).records
+        assert len(planned) == 5
+        summaries = storage.get_asset_check_summary_records(
+            [dg.AssetCheckKey(dg.AssetKey("counted"), f"check_{n}") for n in range(5)]
+        )
+        for summary in summaries.values():
+            record = summary.last_check_execution_record
+            assert record is not None and record.status.value == "SUCCEEDED"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from core import dbt_parse_state
 from core.db import dbt_env
+from core.exceptions import ForgeError
 from core.settings import get_settings
 from core.warehouse import expected_dsn
 from orchestration_dagster.lib.dbt_args import vars_args
@@ -25,9 +26,14 @@ from orchestration_dagster.lib.test_scope import scope_vars
 
 
 def main() -> int:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+        dsn = expected_dsn(settings)
+        env = {**os.environ, **dbt_env(dsn)}
+    except ForgeError as error:  # the install goes on; the first command says it again
+        sys.stderr.write(f"dbt parse state for the first refresh not prepared: {error}\n")
+        return 0
     project = settings.dbt_project_dir
-    dsn = expected_dsn(settings)
     variables = scope_vars(every_row=False)  # the vars of a usual night's two dbt steps
     state = dbt_parse_state.state_file(project / "target", dsn, variables)
     if state.exists():  # dbt re-parses only the files changed since, as from any other night
@@ -44,7 +50,7 @@ def main() -> int:
         str(target),
         *vars_args(variables),
     ]
-    parsed = subprocess.run(command, cwd=project, env={**os.environ, **dbt_env(dsn)}, check=False)
+    parsed = subprocess.run(command, cwd=project, env=env, check=False)
     if parsed.returncode == 0:  # else dbt said why
         dbt_parse_state.keep(target, state)
     shutil.rmtree(target, ignore_errors=True)

@@ -1,6 +1,7 @@
 """The project's Dagster instance (orchestration_dagster/instance.py): what dagster.yaml makes is
-Dagster's SQLite storage with kept connections, and what one process writes there another sees,
-at once for a process that watches the run (the webserver), and after it closes."""
+Dagster's SQLite storage with kept connections; what one process writes there another sees, at
+once for a process that watches the run (the webserver), and after it closes; a batch of events
+(a run's planned events) is stored whole or not at all."""
 
 from __future__ import annotations
 

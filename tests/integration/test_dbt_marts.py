@@ -756,6 +756,30 @@ def test_marts_are_indexed_on_the_columns_bi_filters_on(
     assert any(f"({columns})" in row["indexdef"] for row in definitions), definitions
 
 
+def test_phase_performances_percentile_lookups_read_no_heap_right_after_a_build(
+    warehouse: Warehouse,
+) -> None:
+    """fct_phase_executions is vacuumed by its build (a post-hook), so the offset lookups along
+    (phase, duration_seconds) are index-only at once, not only after autovacuum came."""
+    with psycopg.connect(warehouse.dsn) as conn:
+        vacuumed = conn.execute(
+            "select last_vacuum from pg_stat_user_tables"
+            " where schemaname = 'marts' and relname = 'fct_phase_executions'"
+        ).fetchone()
+        assert vacuumed is not None and vacuumed[0] is not None
+        conn.execute("set enable_seqscan = off")  # a table this small would be read whole
+        conn.execute("set enable_bitmapscan = off")
+        row = conn.execute(
+            "explain (analyze, format json) select duration_seconds"
+            " from marts.fct_phase_executions where phase = 'planning'"
+            " and duration_seconds is not null order by duration_seconds limit 1 offset 10"
+        ).fetchone()
+    assert row is not None
+    plan = json.dumps(row[0])
+    assert '"Node Type": "Index Only Scan"' in plan, plan
+    assert '"Heap Fetches": 0' in plan, plan
+
+
 def test_every_mart_has_a_primary_key(warehouse: Warehouse) -> None:
     without = _rows(
         warehouse.dsn,

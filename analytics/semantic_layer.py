@@ -128,22 +128,20 @@ def ensure_manifest(project_dir: Path, dsn: str) -> Path:
     logs = project_dir / parse_folder(dsn) / "logs"
     env = {**os.environ, **dbt_env(dsn), "DBT_LOG_PATH": str(logs)}
     env.pop("DBT_TARGET_PATH", None)
-    # the parse state a build of this warehouse kept (forge-warehouse build: no vars either)
-    state = dbt_parse_state.state_file(project_dir / "target", dsn, {})
-    dbt_parse_state.offer(state, project_dir / parse_folder(dsn))
     try:
-        result = subprocess.run(
-            command,
-            cwd=project_dir,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=PARSE_TIMEOUT_SECONDS,
-            check=False,
-        )
+        # the parse state a build of this warehouse kept (forge-warehouse build: no vars either)
+        with dbt_parse_state.kept(project_dir, project_dir / parse_folder(dsn), dsn, {}):
+            result = subprocess.run(
+                command,
+                cwd=project_dir,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=PARSE_TIMEOUT_SECONDS,
+                check=False,
+            )
     except (OSError, subprocess.TimeoutExpired) as error:
         raise SemanticLayerError(f"dbt parse could not run: {first_line(error)}") from None
-    dbt_parse_state.keep(project_dir / parse_folder(dsn), state)
     if result.returncode != 0 or not manifest_path(project_dir, dsn).exists():
         raise SemanticLayerError(
             f"dbt parse failed, so MetricFlow has no definitions: {_last_error(result)}"

@@ -92,9 +92,10 @@ def run_dbt_build(
     results = project / target_path(dsn) / RUN_RESULTS
     results.unlink(missing_ok=True)
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    state = dbt_parse_state.state_file(project / "target", dsn, {})
-    dbt_parse_state.offer(state, project / target_path(dsn))
-    with log_path.open("w", encoding="utf-8") as log:
+    with (
+        dbt_parse_state.kept(project, project / target_path(dsn), dsn, {}),
+        log_path.open("w", encoding="utf-8") as log,
+    ):
         subprocess.run(
             build_command(settings, dsn, request),
             env=build_environment(settings, dsn, request),
@@ -103,7 +104,6 @@ def run_dbt_build(
             stderr=subprocess.STDOUT,
             check=False,
         )
-    dbt_parse_state.keep(project / target_path(dsn), state)
     if not results.exists():
         raise ForgeError(f"dbt build did not run: {_reason(log_path)}; full log: {log_path}")
     return read_run_results(results)

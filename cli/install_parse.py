@@ -50,9 +50,8 @@ def main() -> int:
         str(target),
         *vars_args(variables),
     ]
-    parsed = subprocess.run(command, cwd=project, env=env, check=False)
-    if parsed.returncode == 0:  # else dbt said why
-        dbt_parse_state.keep(target, state)
+    with dbt_parse_state.kept(project, target, dsn, variables):
+        parsed = subprocess.run(command, cwd=project, env=env, check=False)  # dbt says why if not
     shutil.rmtree(target, ignore_errors=True)
     return parsed.returncode
 

@@ -14,7 +14,8 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,23 @@ def state_file(root: Path, dsn: str, variables: Mapping[str, Any]) -> Path:
     text = json.dumps(dict(variables), sort_keys=True, default=str)
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
     return root / _FOLDER / f"{warehouse_key(dsn)}-{digest}.msgpack"
+
+
+@contextmanager
+def kept(
+    project_dir: Path, invocation_target: Path, dsn: str, variables: Mapping[str, Any]
+) -> Iterator[None]:
+    """Around a dbt invocation on `dsn` with these vars that writes into `invocation_target`:
+    offer it the state kept for them under the project's target/, then keep the one it left.
+
+    Every dbt invocation of the project goes through here: dagster-dbt would seed each one
+    with the project's single partial_parse.msgpack, which `dbt parse` at install writes with
+    a placeholder profile, and which could not hold two warehouses or two sets of vars.
+    """
+    state = state_file(project_dir / "target", dsn, variables)
+    offer(state, invocation_target)
+    yield
+    keep(invocation_target, state)
 
 
 def offer(state: Path, invocation_target: Path) -> None:

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -49,16 +50,15 @@ def run_dbt(
     ]
     if variables is not None:
         command += ["--vars", json.dumps(dict(variables))]
-    state = None
-    if target is not None:  # the vars given here or in `args`: both are on the command line
-        given = json.loads(command[command.index("--vars") + 1]) if "--vars" in command else {}
-        state = dbt_parse_state.state_file(project_dir / "target", dsn, given)
-        dbt_parse_state.offer(state, target)
-    result = subprocess.run(
-        command, cwd=project_dir, env=env, capture_output=True, text=True, check=False
+    # the vars given here or in `args`: both are on the command line
+    given = json.loads(command[command.index("--vars") + 1]) if "--vars" in command else {}
+    kept = (
+        nullcontext() if target is None else dbt_parse_state.kept(project_dir, target, dsn, given)
     )
-    if target is not None and state is not None:
-        dbt_parse_state.keep(target, state)
+    with kept:
+        result = subprocess.run(
+            command, cwd=project_dir, env=env, capture_output=True, text=True, check=False
+        )
     if check:
         assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     return result

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator
 
-from core import dbt_parse_state
 from core.dbt_results import run_artifacts_dir
 from orchestration_dagster.lib.dbt_attempts import built_before
 from orchestration_dagster.lib.test_scope import UNIQUE_ID_KEY
@@ -134,25 +132,3 @@ def invocation_target_path(target_path: Path, run_id: str, step: str, attempt: i
     """The target folder of one dbt invocation of a run (relative to the dbt project, like
     `target_path`): under the run's own folder, so the run's results are found by its id."""
     return run_artifacts_dir(target_path, run_id) / f"{step}-{attempt}"
-
-
-@contextmanager
-def parse_state_kept(
-    project_dir: Path,
-    target_path: Path,
-    invocation_target: Path,
-    dsn: str,
-    variables: Mapping[str, str],
-) -> Iterator[None]:
-    """Offer the invocation the parse state kept for its warehouse and vars, and keep the one it
-    leaves (core/dbt_parse_state.py).
-
-    Custom: dagster-dbt seeds each invocation's target folder with the project's one
-    partial_parse.msgpack, which `dbt parse` at install writes with a placeholder profile, and
-    which one state per project could not keep for two warehouses or two sets of vars.
-    """
-    root, target = project_dir / target_path, project_dir / invocation_target
-    state = dbt_parse_state.state_file(root, dsn, variables)
-    dbt_parse_state.offer(state, target)
-    yield
-    dbt_parse_state.keep(target, state)

@@ -23,6 +23,7 @@ import psycopg
 from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject, dbt_assets
 from pydantic import Field
 
+from core import dbt_parse_state
 from core.db import dbt_env, environment
 from core.settings import get_settings
 from orchestration_dagster.defs.dbt.enforced import read_enforced
@@ -30,7 +31,6 @@ from orchestration_dagster.defs.dbt.resources import DbtVarsResource, dbt_projec
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
 from orchestration_dagster.lib.dbt_args import (
     invocation_target_path,
-    parse_state_kept,
     reprocess_vars,
     step_args,
 )
@@ -108,8 +108,8 @@ def build_dbt_assets(
         target = invocation_target_path(
             project.target_path, context.run.run_id, step, context.retry_number
         )
-        with parse_state_kept(
-            project.project_dir, project.target_path, target, dsn, {**scope, **days}
+        with dbt_parse_state.kept(
+            project.project_dir, project.project_dir / target, dsn, {**scope, **days}
         ):
             # dbt's default ("eager") also runs a test when one of its parents is selected: with
             # the project split over several steps, that would run it before its other parents

@@ -10,13 +10,13 @@ from collections.abc import Iterator
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from core import dbt_parse_state
 from core.db import dbt_env, environment
 from orchestration_dagster.defs.dbt.assets import manifest, translator
 from orchestration_dagster.defs.dbt.resources import DbtVarsResource, dbt_project
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
 from orchestration_dagster.lib.dbt_args import (
     invocation_target_path,
-    parse_state_kept,
     vars_args,
 )
 from orchestration_dagster.lib.retries import TRANSIENT_RETRY_POLICY, is_transient_message
@@ -55,7 +55,9 @@ def source_freshness_checks(
     # the vars of a usual night's build, which runs next and finds the parse state kept here
     variables = scope_vars(every_row=False)
     with (
-        parse_state_kept(dbt_project.project_dir, dbt_project.target_path, target, dsn, variables),
+        dbt_parse_state.kept(
+            dbt_project.project_dir, dbt_project.project_dir / target, dsn, variables
+        ),
         environment({**dbt_env(dsn), **dbt_vars.environment()}),
     ):
         invocation = dbt.cli(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from core.dbt_parse_state import PARTIAL_PARSE, keep, offer, state_file
+from core.dbt_parse_state import PARTIAL_PARSE, keep, kept, offer, state_file
 
 DSN = "host=/tmp/pg dbname=forge user=postgres"
 NIGHT = {"test_scope": "changed"}
@@ -53,3 +53,16 @@ def test_only_the_sixteen_most_recently_kept_states_stay(tmp_path: Path) -> None
         os.utime(state, (1_000_000 + age, 1_000_000 + age))
     keep(run, states[-1])
     assert [state.exists() for state in states] == [False] * 4 + [True] * 16
+
+
+def test_kept_offers_the_state_before_an_invocation_and_keeps_what_it_left(
+    tmp_path: Path,
+) -> None:
+    first, second = tmp_path / "run-1", tmp_path / "run-2"
+    with kept(tmp_path, first, DSN, NIGHT):
+        assert not (first / PARTIAL_PARSE).exists()
+        first.mkdir()
+        (first / PARTIAL_PARSE).write_bytes(b"parsed")  # what dbt leaves
+    with kept(tmp_path, second, DSN, NIGHT):
+        assert (second / PARTIAL_PARSE).read_bytes() == b"parsed"  # what dbt finds
+    assert state_file(tmp_path / "target", DSN, NIGHT).read_bytes() == b"parsed"

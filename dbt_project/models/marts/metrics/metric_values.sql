@@ -43,23 +43,23 @@
 
 with
 
-feedback as (
+feedback as not materialized (
     select * from {{ ref('fct_feedback') }}
 ),
 
-patterns as (
+patterns as not materialized (
     select * from {{ ref('dim_patterns') }}
 ),
 
-builds as (
+builds as not materialized (
     select * from {{ ref('fct_project_builds') }}
 ),
 
-sessions as (
+sessions as not materialized (
     select * from {{ ref('fct_sessions') }}
 ),
 
-phase_executions as (
+phase_executions as not materialized (
     select * from {{ ref('fct_phase_executions') }}
 ),
 
@@ -71,7 +71,7 @@ session_costs as (
     select * from {{ ref('fct_session_costs') }}
 ),
 
-events_daily as (
+events_daily as not materialized (
     select * from {{ ref('fct_events_daily') }}
 ),
 
@@ -93,7 +93,7 @@ feedback_loads as (  -- noqa: ST03
     {%- endif %}
 ),
 
-project_loads as (  -- noqa: ST03
+project_loads as not materialized (  -- noqa: ST03
     select * from {{ ref('base_dataforge__project_outcomes') }}
     {%- if is_incremental() %}
     where _loaded_at >= {{ incremental_watermark() }}

@@ -1,7 +1,7 @@
 with
 
 -- Only the columns used below (the CTE is read three times, so it is materialized).
-sessions as (
+sessions as not materialized (
     select
         user_identifier,
         session_type,

@@ -6,7 +6,7 @@
 
 with
 
-template_usage_daily as (
+template_usage_daily as not materialized (
     select * from {{ ref('fct_template_uses_daily') }}
     where template_hash is not null
 ),

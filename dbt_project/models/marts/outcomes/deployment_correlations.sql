@@ -11,7 +11,7 @@
 
 with
 
-projects as (
+projects as not materialized (
     select * from {{ ref('dim_projects') }}
 ),
 

@@ -1,6 +1,6 @@
 with
 
-projects as (
+projects as not materialized (
     select * from {{ ref('stg_dataforge__project_outcomes') }}
 ),
 

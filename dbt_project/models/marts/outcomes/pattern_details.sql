@@ -6,7 +6,7 @@ projects as (
     select * from {{ ref('dim_projects') }}
 ),
 
-feedback as (
+feedback as not materialized (
     select * from {{ ref('fct_feedback') }}
 ),
 

@@ -5,7 +5,7 @@
 
 with
 
-projects as (
+projects as not materialized (
     select * from {{ ref('dim_projects') }}
     where pattern_id is not null
 ),

@@ -7,7 +7,7 @@
 
 with
 
-feedback as (
+feedback as not materialized (
     select * from {{ ref('fct_feedback') }}
 ),
 
@@ -15,7 +15,7 @@ projects as (
     select * from {{ ref('dim_projects') }}
 ),
 
-builds as (
+builds as not materialized (
     select * from {{ ref('fct_project_builds') }}
 ),
 

@@ -23,7 +23,7 @@ raw_events as (
     {{ without_held_batches(source('prompt_runner', 'orchestration_events')) }}
 ),
 
-staged_phase_metrics as (
+staged_phase_metrics as not materialized (
     select * from {{ ref('stg_prompt_runner__orchestration_phase_metrics') }}
 ),
 

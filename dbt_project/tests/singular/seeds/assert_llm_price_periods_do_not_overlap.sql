@@ -6,7 +6,7 @@
 
 with
 
-prices as (
+prices as not materialized (
     select * from {{ ref('llm_model_prices') }}
 ),
 

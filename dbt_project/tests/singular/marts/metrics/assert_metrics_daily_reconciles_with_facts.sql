@@ -9,11 +9,11 @@
 
 with
 
-metrics as (
+metrics as not materialized (
     select * from {{ ref('metrics_daily') }}
 ),
 
-feedback as (
+feedback as not materialized (
     select * from {{ ref('fct_feedback') }}
 ),
 
@@ -21,7 +21,7 @@ builds as (
     select * from {{ ref('int_project_builds') }}
 ),
 
-sessions as (
+sessions as not materialized (
     select * from {{ ref('fct_sessions') }}
 ),
 

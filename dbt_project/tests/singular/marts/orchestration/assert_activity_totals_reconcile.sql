@@ -16,19 +16,21 @@
 
 with
 
-events as (
+-- Each is read more than once: not materialized, so Postgres inlines every read and each
+-- filter reaches the table's indexes (a materialized CTE copies the whole table first).
+events as not materialized (
     select * from {{ ref('fct_events') }}
 ),
 
-phase_executions as (
+phase_executions as not materialized (
     select * from {{ ref('fct_phase_executions') }}
 ),
 
-events_daily as (
+events_daily as not materialized (
     select * from {{ ref('fct_events_daily') }}
 ),
 
-sessions as (
+sessions as not materialized (
     select * from {{ ref('fct_sessions') }}
 ),
 

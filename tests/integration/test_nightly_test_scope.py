@@ -16,6 +16,9 @@ uses (orchestration_dagster/lib/dbt_args.build_args, with lib/test_scope.scope_v
 4. The next night fails on the same row again, scoped or not: the models the failure kept
    from building still hold their old watermark, so the scope still reaches back to the bad
    row (and the Dagster step tests every row after a failed blocking check anyway).
+5. Once the row is fixed, its test passes; the reconciliations, which read only what the
+   night changed, still see a row of it broken: a session total of fct_sessions off by one,
+   a staged session older than its newest version in raw.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ pytestmark = pytest.mark.integration
 
 AS_OF = "2025-12-13T00:00:00+00:00"
 TOKENS_TEST = "accepted_range_fct_phase_executions_total_tokens__0"
+RECONCILIATIONS = ("assert_activity_totals_reconcile", "assert_current_state_is_latest_version")
 
 
 @dataclass
@@ -79,6 +83,7 @@ class Nights:
     sessions_after_night_2: list[tuple[Any, ...]]
     scoped_after_night_2: Night
     every_row_after_night_2: Night
+    fixed_with_two_rows_broken: Night
 
 
 def _build(dsn: str, target: Path, *, every_row: bool, extra: tuple[str, ...] = ()) -> Night:
@@ -137,6 +142,23 @@ def _oldest_watermark(dsn: str) -> dt.datetime:
     return min(newest)
 
 
+def _break_a_session_total_and_a_staged_session(dsn: str) -> None:
+    """fct_sessions counts one event too many for a session whose phase execution the last
+    night loaded; the staged copy of the session loaded last is a second older than in raw."""
+    with psycopg.connect(dsn) as conn:
+        conn.execute(
+            "update marts.fct_sessions set event_count = event_count + 1"
+            " where session_id = (select session_id from marts.fct_phase_executions"
+            "  order by _loaded_at desc, session_id limit 1)"
+        )
+        conn.execute(
+            "update staging.stg_prompt_runner__orchestration_sessions"
+            " set updated_at = updated_at - interval '1 second'"
+            " where session_id = (select id from raw.orchestration_sessions"
+            "  order by _loaded_at desc, _ingest_seq desc limit 1)"
+        )
+
+
 def _rows(dsn: str, query: str) -> list[tuple[Any, ...]]:
     with psycopg.connect(dsn) as conn:
         return conn.execute(query).fetchall()
@@ -188,6 +210,17 @@ def nights(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         only_tests = ("--select", "test_name:accepted_range,fct_phase_executions")
         scoped = _build(dsn, target, every_row=False, extra=only_tests)
         every_row = _build(dsn, target, every_row=True, extra=only_tests)
+
+        # the bad row mended in the fact, two other rows of the night broken: that test and
+        # the reconciliations, scoped
+        with psycopg.connect(dsn) as conn:
+            conn.execute(
+                "update marts.fct_phase_executions set total_tokens = 5 where total_tokens = -5"
+            )
+        _break_a_session_total_and_a_staged_session(dsn)
+        fixed = _build(
+            dsn, target, every_row=False, extra=("--select", TOKENS_TEST, *RECONCILIATIONS)
+        )
         yield Nights(
             dsn=dsn,
             watermark_before_night_1=watermark,
@@ -200,6 +233,7 @@ def nights(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
             sessions_after_night_2=after,
             scoped_after_night_2=scoped,
             every_row_after_night_2=every_row,
+            fixed_with_two_rows_broken=fixed,
         )
     finally:
         with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
@@ -259,3 +293,14 @@ def test_the_next_night_fails_on_the_same_row_until_it_is_fixed(nights: Nights) 
         assert night.returncode != 0
         assert night.status(TOKENS_TEST) == "fail"
         assert night.results[TOKENS_TEST]["failures"] == 1
+
+
+def test_the_reconciliations_read_the_night_s_rows_and_see_one_of_them_broken(
+    nights: Nights,
+) -> None:
+    night = nights.fixed_with_two_rows_broken
+    assert night.status(TOKENS_TEST) == "pass", night.stdout[-3000:]
+    for name in RECONCILIATIONS:
+        assert night.status(name) == "fail", (name, night.stdout[-3000:])
+        assert night.results[name]["failures"] == 1, name
+        assert "dbt_test_scope" in night.results[name]["compiled_code"], name

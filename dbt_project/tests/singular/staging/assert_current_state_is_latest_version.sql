@@ -2,22 +2,28 @@
 -- updated_at (docs/contract.md section 3) among the versions outside held batches. A row here
 -- is a key whose staged updated_at is not the greatest one in raw: check keep_latest_version()
 -- and the staging model's current_versions.
+--
+-- On a nightly run (changed_since() set) the keys compared are those with a version loaded
+-- since then, each against all of its versions in raw; on every other run, every key.
 
 {# Dagster shows this test as a check on stg_prompt_runner__orchestration_sessions (a test
    of several models has no single asset of its own): dagster-dbt reads meta.dagster.ref. #}
 {{ config(meta={'dagster': {'ref': {'name': 'stg_prompt_runner__orchestration_sessions'}}}) }}
+{%- set night = changed_since() is not none %}
 
 with
 
-raw_sessions as (
+-- Read twice on a night (the keys it changed, then their versions): not materialized, so
+-- Postgres reads each through its filter instead of copying the whole raw table first.
+raw_sessions as not materialized (
     {{ without_held_batches(source('prompt_runner', 'orchestration_sessions')) }}
 ),
 
-raw_code_metrics as (
+raw_code_metrics as not materialized (
     {{ without_held_batches(source('prompt_runner', 'orchestration_code_metrics')) }}
 ),
 
-raw_project_outcomes as (
+raw_project_outcomes as not materialized (
     {{ without_held_batches(source('dataforge', 'project_outcomes')) }}
 ),
 
@@ -33,12 +39,35 @@ project_outcomes as (
     select * from {{ ref('stg_dataforge__project_outcomes') }}
 ),
 
+{% if night -%}
+sessions_changed as (
+    select raw_sessions.id
+    from raw_sessions
+    where {{ changed_rows('raw_sessions._effective_loaded_at') }}
+),
+
+code_metrics_changed as (
+    select raw_code_metrics.id
+    from raw_code_metrics
+    where {{ changed_rows('raw_code_metrics._effective_loaded_at') }}
+),
+
+project_outcomes_changed as (
+    select raw_project_outcomes.id
+    from raw_project_outcomes
+    where {{ changed_rows('raw_project_outcomes._effective_loaded_at') }}
+),
+
+{% endif -%}
 latest_in_raw as (
     select
         'orchestration_sessions' as entity,
         id::text as record_key,
         max(updated_at) as latest_updated_at
     from raw_sessions
+    {%- if night %}
+    where raw_sessions.id in (select sessions_changed.id from sessions_changed)
+    {%- endif %}
     group by 1, 2
     union all
     select
@@ -46,6 +75,9 @@ latest_in_raw as (
         id::text as record_key,
         max(updated_at) as latest_updated_at
     from raw_code_metrics
+    {%- if night %}
+    where raw_code_metrics.id in (select code_metrics_changed.id from code_metrics_changed)
+    {%- endif %}
     group by 1, 2
     union all
     select
@@ -53,6 +85,12 @@ latest_in_raw as (
         id::text as record_key,
         max(updated_at) as latest_updated_at
     from raw_project_outcomes
+    {%- if night %}
+    where
+        raw_project_outcomes.id in (
+            select project_outcomes_changed.id from project_outcomes_changed
+        )
+    {%- endif %}
     group by 1, 2
 ),
 
@@ -62,18 +100,33 @@ staged as (
         session_id::text as record_key,
         updated_at
     from sessions
+    {%- if night %}
+    where sessions.session_id in (select sessions_changed.id from sessions_changed)
+    {%- endif %}
     union all
     select
         'orchestration_code_metrics' as entity,
         code_metric_id::text as record_key,
         updated_at
     from code_metrics
+    {%- if night %}
+    where
+        code_metrics.code_metric_id in (
+            select code_metrics_changed.id from code_metrics_changed
+        )
+    {%- endif %}
     union all
     select
         'project_outcomes' as entity,
         project_outcome_id::text as record_key,
         updated_at
     from project_outcomes
+    {%- if night %}
+    where
+        project_outcomes.project_outcome_id in (
+            select project_outcomes_changed.id from project_outcomes_changed
+        )
+    {%- endif %}
 ),
 
 final as (

@@ -20,12 +20,15 @@ import orjson
 import psycopg
 import pytest
 from click.testing import Result
+from psycopg import sql
 from typer.testing import CliRunner
 
 from cli.app import app
+from core.db import connect
 from core.dbt_results import dbt_results_of_run
 from core.settings import PROJECT_DIR, get_settings
 from ingest.contract.entities import ENTITIES
+from ingest.sources.files.load import load_landing
 from orchestration_dagster.defs.ingest.assets import raw_assets
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
 from orchestration_dagster.lib.names import REFRESH_TAG, raw_asset_key
@@ -354,3 +357,45 @@ def test_a_refresh_whose_gate_fails_exits_1_naming_the_failed_check(
     failed = [line for line in result.output.splitlines() if "failed:" in line]
     assert failed and "raw/dataforge/user_feedback" in failed[0], result.output
     assert "rejected more than 5.0%" in result.output
+
+
+def test_source_freshness_judges_each_raw_table_by_its_last_load(
+    defs: dg.Definitions, warehouse_dsn: str, tmp_path: Path
+) -> None:
+    """dbt source freshness, run in this process by the check step: events last loaded 30 h
+    ago warn, feedback loaded 3 days ago fails at dbt's error level; the others pass."""
+    empty_raw_and_audit(warehouse_dsn)
+    for entity in ENTITIES:
+        _write_jsonl(tmp_path / "landing" / entity / "one.jsonl", [record(entity)])
+    with connect(warehouse_dsn) as conn:
+        load_landing(conn, tmp_path / "landing")
+    aged = {"orchestration_events": "30 hours", "user_feedback": "3 days"}
+    with psycopg.connect(warehouse_dsn) as conn:
+        for table, age in aged.items():
+            conn.execute(
+                sql.SQL("update {} set _loaded_at = now() - %s::interval").format(
+                    sql.Identifier("raw", table)
+                ),
+                (age,),
+            )
+    job = defs.resolve_job_def("nightly_refresh_job")
+    with dg.instance_for_test() as instance:
+        result = job.execute_in_process(
+            instance=instance, op_selection=["dbt_source_freshness_checks"], raise_on_error=False
+        )
+    evaluations = {
+        evaluation.check_name: evaluation for evaluation in result.get_asset_check_evaluations()
+    }
+    assert len(evaluations) == len(ENTITIES)
+    events = evaluations["raw_orchestration_events_source_fresh"]
+    assert not events.passed and events.severity == dg.AssetCheckSeverity.WARN
+    assert events.metadata["dbt_status"].value == "warn"
+    assert 29.9 < events.metadata["hours_since_last_load"].value < 31
+    feedback = evaluations["raw_user_feedback_source_fresh"]
+    assert not feedback.passed and feedback.severity == dg.AssetCheckSeverity.ERROR
+    assert "dbt source freshness says error" in str(feedback.description)
+    others = set(evaluations) - {
+        "raw_orchestration_events_source_fresh",
+        "raw_user_feedback_source_fresh",
+    }
+    assert all(evaluations[name].passed for name in others), evaluations

@@ -5,10 +5,11 @@ error_after on `_loaded_at`): dbt's warn is a WARN check, its error an ERROR che
 the nightly job, after the loads. (The marts' deadline is a freshness policy: lib/nightly.py.)
 """
 
+import json
 from collections.abc import Iterator
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
+from dbt.cli.main import dbtRunner
 
 from core import dbt_parse_state
 from core.db import dbt_env, environment
@@ -39,7 +40,6 @@ _SOURCE_SPECS = source_freshness_specs(manifest, translator)
 )
 def source_freshness_checks(
     context: dg.AssetCheckExecutionContext,
-    dbt: DbtCliResource,
     warehouse: WarehouseResource,
     dbt_vars: DbtVarsResource,
 ) -> Iterator[dg.AssetCheckResult]:
@@ -54,23 +54,34 @@ def source_freshness_checks(
     )
     # the vars of a usual night's build, which runs next and finds the parse state kept here
     variables = scope_vars(every_row=False)
+    target_dir = dbt_project.project_dir / target
     with (
-        dbt_parse_state.kept(
-            dbt_project.project_dir, dbt_project.project_dir / target, dsn, variables
-        ),
+        dbt_parse_state.kept(dbt_project.project_dir, target_dir, dsn, variables),
         environment({**dbt_env(dsn), **dbt_vars.environment()}),
     ):
-        invocation = dbt.cli(
-            ["source", "freshness", *vars_args(variables), "--select", " ".join(selectors)],
-            raise_on_error=False,
-            target_path=target,
+        # custom: dbt's Python API in this process instead of dagster-dbt's dbt process, which
+        # costs 3 s more to start (4.6 s against 1.4-2.5 s here) for 0.6 s of queries
+        outcome = dbtRunner().invoke(
+            [
+                "source",
+                "freshness",
+                *vars_args(variables),
+                "--select",
+                " ".join(selectors),
+                "--project-dir",
+                str(dbt_project.project_dir),
+                "--profiles-dir",
+                str(dbt_project.profiles_dir),
+                "--target-path",
+                str(target_dir),
+                "--log-path",
+                str(target_dir),
+            ]
         )
-        invocation.wait()
     try:
-        results = invocation.get_artifact("sources.json")["results"]
-    except Exception:
-        failure = invocation.get_error()
-        text = str(getattr(failure, "description", None) or failure)
+        results = json.loads((target_dir / "sources.json").read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        text = str(outcome.exception or "no sources.json was written")
         raise dg.Failure(
             description=f"dbt source freshness did not run: {text}", allow_retries=False
         ) from None

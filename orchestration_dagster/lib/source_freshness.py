@@ -14,6 +14,7 @@ from dagster_dbt import DagsterDbtTranslator
 
 SOURCE_FRESH_SUFFIX = "_source_fresh"
 _SEVERITY = {"warn": dg.AssetCheckSeverity.WARN}
+_NO_ROW = "0001-01-01"
 
 
 def _has_thresholds(source: Mapping[str, Any]) -> bool:
@@ -59,18 +60,22 @@ def freshness_result(key: dg.AssetCheckKey, result: Mapping[str, Any]) -> dg.Ass
     """A check result from one entry of dbt's sources.json."""
     status = str(result.get("status", "runtime error"))
     age = result.get("max_loaded_at_time_ago_in_s")
+    # dbt's max_loaded_at of a table with no row is year 1
+    empty = str(result.get("max_loaded_at")).startswith(_NO_ROW)
     metadata: dict[str, Any] = {
         "dbt_status": status,
-        "max_loaded_at": str(result.get("max_loaded_at")),
+        "max_loaded_at": "none (no row loaded)" if empty else str(result.get("max_loaded_at")),
         "snapshotted_at": str(result.get("snapshotted_at")),
     }
-    if age is not None:
+    if age is not None and not empty:
         metadata["hours_since_last_load"] = round(float(age) / 3600, 2)
     if status == "pass":
         return dg.AssetCheckResult(
             asset_key=key.asset_key, check_name=key.name, passed=True, metadata=metadata
         )
-    if status in ("warn", "error"):
+    if status in ("warn", "error") and empty:
+        description = f"no row loaded yet; dbt source freshness says {status}"
+    elif status in ("warn", "error"):
         description = (
             f"last loaded {metadata.get('hours_since_last_load', '?')} h ago "
             f"(at {metadata['max_loaded_at']}); dbt source freshness says {status}"

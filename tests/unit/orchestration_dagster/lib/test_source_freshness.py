@@ -28,6 +28,20 @@ def test_source_freshness_maps_dbt_status_to_check_severity() -> None:
     assert (broken.passed, broken.severity) == (False, dg.AssetCheckSeverity.ERROR)
 
 
+def test_an_empty_raw_table_says_no_row_was_loaded_not_an_age_of_two_thousand_years() -> None:
+    key = dg.AssetCheckKey(dg.AssetKey(["raw", "dataforge", "user_feedback"]), "x_source_fresh")
+    # what dbt 1.11 reports for a table with no row (seen 2026-12-07)
+    empty = {
+        "status": "error",
+        "max_loaded_at": "0001-01-01T00:00:00+00:00",
+        "max_loaded_at_time_ago_in_s": 63930258000.0,
+    }
+    result = freshness_result(key, empty)
+    assert (result.passed, result.severity) == (False, dg.AssetCheckSeverity.ERROR)
+    assert result.description == "no row loaded yet; dbt source freshness says error"
+    assert "hours_since_last_load" not in result.metadata
+
+
 def test_each_source_with_thresholds_gets_a_check_and_its_selector(
     manifest: dict[str, Any],
 ) -> None:

@@ -76,6 +76,7 @@ def source_freshness_checks(
                 str(target_dir),
                 "--log-path",
                 str(target_dir),
+                "--no-use-colors",
             ]
         )
     try:

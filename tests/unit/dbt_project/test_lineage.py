@@ -4,8 +4,8 @@ Read from dbt's manifest: a model may read only its own layer and the layers bef
 (sources only from staging), and in every model and singular test each `ref()`/`source()` is
 in an import CTE of its own, before the CTEs that work on the imports (STYLE.md section 3). An
 import CTE read more than once is `not materialized`: Postgres materializes such a CTE, copying
-the whole relation before any filter applies (on 1M events, a nightly test spent 1.1 s copying
-fct_events to read 12k of its rows through an index once it was inlined).
+the whole relation before any filter applies (on 1M events a nightly test took 1.1 s copying
+fct_events whole, and 0.1 s inlined, reading the night's 12k rows through indexes).
 """
 
 from __future__ import annotations

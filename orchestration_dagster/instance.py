@@ -30,6 +30,8 @@ from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
 from dagster._serdes import ConfigurableClassData
 
+from core.exceptions import ForgeError
+
 # A run writes to its own database and to the index; the daemon and the webserver read a few
 # runs at a time. Beyond these, the least recently used connection is closed.
 _KEPT_DATABASES = 8
@@ -159,7 +161,13 @@ class ForgeDagsterInstance(dg.DagsterInstance):
     def _get_event_batch_size(self) -> int:
         # Dagster's own switch is the environment variable DAGSTER_EVENT_BATCH_SIZE (default 0:
         # no batches); a run's planned events are one batch of this size at most.
-        return int(os.environ.get("DAGSTER_EVENT_BATCH_SIZE") or 1000)
+        given = os.environ.get("DAGSTER_EVENT_BATCH_SIZE") or "1000"
+        if not given.strip().isdigit():
+            raise ForgeError(
+                "DAGSTER_EVENT_BATCH_SIZE must be a whole number of events (0: no batches), "
+                f"got {given!r}"
+            )
+        return int(given)
 
     @classmethod
     def config_schema(cls) -> dict[str, Any]:

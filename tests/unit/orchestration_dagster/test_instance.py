@@ -18,6 +18,7 @@ import pytest
 from dagster._core.events.log import EventLogEntry
 from dagster_shared.check import CheckError
 
+from core.exceptions import ForgeError
 from core.settings import PROJECT_DIR
 from orchestration_dagster.instance import ForgeDagsterInstance, KeptConnectionsEventLogStorage
 
@@ -140,3 +141,17 @@ def test_a_runs_planned_checks_are_written_as_one_batch_and_evaluated(home: Path
         for summary in summaries.values():
             record = summary.last_check_execution_record
             assert record is not None and record.status.value == "SUCCEEDED"
+
+
+def test_the_batch_size_is_dagsters_variable_or_1000_and_a_bad_one_is_one_sentence(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert isinstance(instance, ForgeDagsterInstance)
+        monkeypatch.delenv("DAGSTER_EVENT_BATCH_SIZE", raising=False)
+        assert instance._get_event_batch_size() == 1000
+        monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "0")
+        assert instance._get_event_batch_size() == 0
+        monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "many")
+        with pytest.raises(ForgeError, match="DAGSTER_EVENT_BATCH_SIZE must be a whole number"):
+            instance._get_event_batch_size()

@@ -5,12 +5,17 @@ Run on demand (not a test):
     .venv/bin/python bench/ingest.py                      # 1M events
     .venv/bin/python bench/ingest.py --rows 1000000 --rows 5000000
 
+    .venv/bin/python bench/ingest.py --history 9000000    # and the 10th million after 9M
+
 For each N it writes N orchestration_events as JSONL (and the same rows as CSV), then in one
 run measures (a) `psql \\copy` of the CSV into a plain table with the raw table's column types
 and no index, default or constraint, the hardest honest limit, and (b) `forge-warehouse ingest
 files` end to end into raw.orchestration_events (validation, duplicate check, COPY with raw's
-indexes, audit), and prints rows/s of both, the ratio b/a and the peak RSS of (b). Both run in a
-database of their own (embedded Postgres unless WAREHOUSE_DSN is set).
+indexes, audit), and prints rows/s of both, the ratio b/a and the peak RSS of (b). With
+`--history H`, (c) the same file is loaded again into a raw table already holding H earlier
+events (made by the server, shaped like loaded rows, with raw's indexes), and the rate of (c)
+against (b) is printed: how much a long history slows the loader. Everything runs in a database
+of its own (embedded Postgres unless WAREHOUSE_DSN is set).
 """
 
 from __future__ import annotations
@@ -44,8 +49,9 @@ EVENT_TYPES = ("command_executed", "user_action", "error_occurred", "phase_start
 PHASES = ("planning", "analysis", "implementation", "testing", "cleaning")
 
 
-def write_events(directory: Path, rows: int, seed: int = 1) -> tuple[Path, Path]:
-    """N events as a landing file, and the same rows as CSV with the loader columns."""
+def write_events(directory: Path, rows: int, seed: int = 1, first_id: int = 1) -> tuple[Path, Path]:
+    """N events (ids from `first_id`) as a landing file, and the same rows as CSV with the
+    loader columns."""
     rng = random.Random(seed)
     landing = directory / "landing" / "orchestration_events"
     landing.mkdir(parents=True)
@@ -53,7 +59,7 @@ def write_events(directory: Path, rows: int, seed: int = 1) -> tuple[Path, Path]
     csv_path = directory / "events.csv"
     with jsonl_path.open("wb") as jsonl, csv_path.open("w", newline="") as plain:
         writer = csv.writer(plain)
-        for event_id in range(1, rows + 1):
+        for event_id in range(first_id, first_id + rows):
             failed = rng.random() < 0.05
             record = {
                 "id": event_id,
@@ -124,6 +130,43 @@ def empty_tables(dsn: str) -> None:
         conn.execute("checkpoint")
 
 
+def add_history(dsn: str, rows: int) -> None:
+    """`rows` earlier events in raw (ids 1..rows, loaded a month ago), with raw's indexes: they
+    are dropped for the insert and built again, as a restore would, then the table vacuumed."""
+    table = "raw.orchestration_events"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        definitions = [
+            row[0]
+            for row in conn.execute(
+                "select indexdef from pg_indexes where schemaname = 'raw'"
+                " and tablename = 'orchestration_events'"
+            )
+        ]
+        for name in conn.execute(
+            "select indexname from pg_indexes where schemaname = 'raw'"
+            " and tablename = 'orchestration_events'"
+        ).fetchall():
+            conn.execute(sql.SQL("drop index raw.{}").format(sql.Identifier(name[0])))
+        conn.execute(
+            f"""
+            insert into {table} (id, session_id, event_type, event_category, phase, command,
+                parameters, result, "timestamp", duration_ms, user_identifier, session_version,
+                metadata, _load_id, _loaded_at, _line_number, _record_hash)
+            select i, 1 + i %% 66667, 'user_action', 'user', 'testing',
+                'forge run --step ' || i %% 40, '{{"verbose": false, "retries": 1}}',
+                'success', '2025-01-01'::timestamptz + i * interval '1 second', i %% 60000,
+                'dev-' || i %% 200, 1, '{{"host": "runner-1"}}', 'history',
+                now() - interval '30 days', i, decode(md5(i::text), 'hex')
+            from generate_series(1, %s) as i
+            """,
+            (rows,),
+        )
+        for definition in definitions:
+            conn.execute(definition)  # type: ignore[arg-type]
+        conn.execute(f"vacuum (analyze) {table}")
+        conn.execute("checkpoint")
+
+
 def copy_limit(dsn: str, csv_path: Path) -> float:
     """Seconds for psql \\copy of the CSV: the rate Postgres itself takes these rows at."""
     from pgserver._commands import POSTGRES_BIN_PATH  # the psql that ships with the server
@@ -163,26 +206,40 @@ def loaded_rows(dsn: str, table: str = "raw.orchestration_events") -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="events per run (repeatable)")
+    parser.add_argument(
+        "--history", type=int, default=0, help="also load each file after H earlier events"
+    )
     args = parser.parse_args()
     sizes = args.rows or [1_000_000]
     dsn, admin = bench_database()
-    print(f"{'rows':>10} {'copy rows/s':>12} {'ingest rows/s':>14} {'ratio':>6} {'peak RSS':>9}")
+    header = f"{'rows':>10} {'copy rows/s':>12} {'ingest rows/s':>14} {'ratio':>6} {'peak RSS':>9}"
+    if args.history:
+        header += f" {'after history rows/s':>21} {'of empty':>8}"
+    print(header)
     try:
         for rows in sizes:
             with tempfile.TemporaryDirectory(dir=ROOT / ".warehouse") as scratch:
-                landing, csv_path = write_events(Path(scratch), rows)
+                landing, csv_path = write_events(Path(scratch), rows, first_id=args.history + 1)
                 empty_tables(dsn)
                 copy_seconds = copy_limit(dsn, csv_path)
                 assert loaded_rows(dsn, PLAIN) == rows
                 empty_tables(dsn)
                 ingest_seconds, peak_kib = ingest_files(dsn, landing)
                 assert loaded_rows(dsn) == rows
-            copy_rate = rows / copy_seconds
-            ingest_rate = rows / ingest_seconds
-            print(
-                f"{rows:>10} {copy_rate:>12,.0f} {ingest_rate:>14,.0f} "
-                f"{ingest_rate / copy_rate:>6.2f} {peak_kib / 1024:>7.0f}MB"
-            )
+                line = (
+                    f"{rows:>10} {rows / copy_seconds:>12,.0f} {rows / ingest_seconds:>14,.0f} "
+                    f"{copy_seconds / ingest_seconds:>6.2f} {peak_kib / 1024:>7.0f}MB"
+                )
+                if args.history:
+                    empty_tables(dsn)
+                    add_history(dsn, args.history)
+                    history_seconds, _ = ingest_files(dsn, landing)
+                    assert loaded_rows(dsn) == args.history + rows
+                    line += (
+                        f" {rows / history_seconds:>21,.0f} "
+                        f"{ingest_seconds / history_seconds:>8.2f}"
+                    )
+            print(line)
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute("drop database if exists forge_bench with (force)")

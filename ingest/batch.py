@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import psycopg
 from psycopg import sql
 from psycopg.copy import Copy, QueuedLibpqWriter
+from psycopg.types.string import BytesBinaryDumper
 
 from core.db import first_line
 from core.exceptions import IngestError, WarehouseUnavailableError
@@ -242,6 +243,7 @@ class _RawTarget:
         self.types = (*(COPY_TYPES[kinds[name]] for name in validator.columns), *LOADER_TYPES)
         self.rejects = quarantine.RejectRows(source.entity.name, printable(source.source_name))
         self.validator = validator
+        self.arrival_at = validator.columns.index(source.entity.arrival_field)
         self.rejects_ready = False  # the batch's temporary rejects table exists
 
     def add_rejects(self, conn: psycopg.Connection[Any], rows: Iterable[tuple[Any, ...]]) -> None:
@@ -326,6 +328,7 @@ def _load_chunk(
     A row Postgres refuses becomes a reject and the chunk's COPY is tried again without it.
     """
     fresh: dict[bytes, InputRecord] = {}
+    arrivals: list[Any] = []  # each fresh record's arrival field, in the same order
     rejects: list[tuple[Any, ...]] = []
     for record in chunk:
         outcome = record.outcome
@@ -335,7 +338,8 @@ def _load_chunk(
             result.duplicates_skipped += 1
         else:
             fresh[outcome.record_hash] = record
-    stored = _already_stored(conn, target.source.entity, list(fresh))
+            arrivals.append(outcome.values[target.arrival_at])
+    stored = _already_stored(conn, target.source.entity, list(fresh), arrivals)
     pending = [record for record_hash, record in fresh.items() if record_hash not in stored]
     screened = False
     while True:
@@ -427,14 +431,24 @@ def _jsonb(value: bytes | None) -> bytes | None:
 
 
 def _already_stored(
-    conn: psycopg.Connection[Any], entity: Entity, hashes: list[bytes]
+    conn: psycopg.Connection[Any], entity: Entity, hashes: list[bytes], arrivals: list[Any]
 ) -> set[bytes]:
+    """Which `hashes` raw already holds, looked up with their records' arrival fields through
+    raw's duplicate index (led by that field, then the hash: sql/warehouse/0011)."""
     if not hashes:
         return set()
-    query = sql.SQL("select _record_hash from {} where _record_hash = any(%b)").format(
-        sql.Identifier("raw", entity.name)
+    kind = next(field.kind for field in entity.fields if field.name == entity.arrival_field)
+    query = sql.SQL(
+        "select raw._record_hash from {} as raw"
+        " join unnest(%b::{kind}[], %b::bytea[]) as chunk (arrival, record_hash)"
+        " on raw.{arrival} = chunk.arrival and raw._record_hash = chunk.record_hash"
+    ).format(
+        sql.Identifier("raw", entity.name),
+        kind=sql.SQL(kind.value),
+        arrival=sql.Identifier(entity.arrival_field),
     )
-    return {bytes(row[0]) for row in conn.cursor().execute(query, (hashes,), binary=True)}
+    rows = conn.cursor().execute(query, (arrivals, hashes), binary=True)
+    return {bytes(row[0]) for row in rows}
 
 
 @contextmanager
@@ -449,6 +463,9 @@ def _copy_into(
         table, sql.SQL(", ").join(map(sql.Identifier, columns))
     )
     cursor = conn.cursor()
+    # bytea's dumper by type name is the DB-API Binary wrapper's, written in Python; the one for
+    # bytes is psycopg's C dumper (a raw row has up to four bytea columns)
+    cursor.adapters.register_dumper(bytes, BytesBinaryDumper)
     with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
         copy.set_types(list(types))
         yield copy

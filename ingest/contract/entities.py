@@ -44,6 +44,9 @@ class Entity:
     key: str
     mutable: bool
     fields: tuple[Field, ...]
+    # a required field that grows as records arrive (each new version's time, or the id of an
+    # append-only entity): it leads raw's duplicate index, so new rows land at its right edge
+    arrival_field: str = "updated_at"
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -121,6 +124,7 @@ ORCHESTRATION_SESSIONS = Entity(
 
 ORCHESTRATION_PHASE_METRICS = Entity(
     name="orchestration_phase_metrics",
+    arrival_field="started_at",
     system="prompt_runner",
     key="id",
     mutable=True,
@@ -157,6 +161,7 @@ ORCHESTRATION_PHASE_METRICS = Entity(
 
 ORCHESTRATION_EVENTS = Entity(
     name="orchestration_events",
+    arrival_field="id",
     system="prompt_runner",
     key="id",
     mutable=False,
@@ -250,6 +255,7 @@ PROJECT_OUTCOMES = Entity(
 
 USER_FEEDBACK = Entity(
     name="user_feedback",
+    arrival_field="submitted_at",
     system="dataforge",
     key="id",
     mutable=False,

@@ -136,3 +136,33 @@ def test_the_drift_check_sees_a_column_the_contract_does_not_know(warehouse_dsn:
         "project_outcomes.pattern_id: text, contract {'character varying(50)'}",
         "user_feedback.browser: in the table, not in the contract",
     ]
+
+
+def _unique_indexes(dsn: str) -> dict[str, list[tuple[str, ...]]]:
+    """Each raw table's unique indexes, as the column names they are built on, in order."""
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "select index.indrelid::regclass::text, array_agg(attribute.attname order by key.n)"
+            " from pg_index as index"
+            " cross join unnest(index.indkey) with ordinality as key (attnum, n)"
+            " join pg_attribute as attribute"
+            "  on attribute.attrelid = index.indrelid and attribute.attnum = key.attnum"
+            " where index.indisunique and index.indrelid::regclass::text like 'raw.%%'"
+            " group by index.indexrelid, index.indrelid"
+        ).fetchall()
+    found: dict[str, list[tuple[str, ...]]] = {}
+    for table, columns in rows:
+        found.setdefault(table.removeprefix("raw."), []).append(tuple(columns))
+    return found
+
+
+def test_raw_refuses_duplicates_by_the_contracts_arrival_field_then_the_hash(
+    warehouse_dsn: str,
+) -> None:
+    """sql/warehouse/0011 names each entity's arrival field again; the two must agree, and the
+    field must be one raw holds as not null (a null would let a duplicate through)."""
+    expected = {name: [(entity.arrival_field, "_record_hash")] for name, entity in ENTITIES.items()}
+    assert _unique_indexes(warehouse_dsn) == expected
+    for entity in ENTITIES.values():
+        field = next(field for field in entity.fields if field.name == entity.arrival_field)
+        assert field.required, f"{entity.name}.{field.name} leads a unique index but may be null"

@@ -2,12 +2,14 @@
 -- Issue 12: an exact re-delivery is still refused by a unique index, but one whose cost does not
 -- grow with history (measurements: README.md, "Speed").
 --
--- The unique index it replaces, on the random 16-byte record hash alone, put each new row on a
--- random leaf page: COPY of 1M events took 6.6 s into raw against 3.9 s without it, and once the
--- index outgrows memory every row reads a page from disk. An exact duplicate is the same record,
--- so it has the same hash and the same arrival field: a required field that grows as records
--- arrive (updated_at, started_at, submitted_at; the id of append-only events), named beside each
--- entity in ingest/contract/entities.py (Entity.arrival_field; a test checks the two agree).
+-- The unique index it replaces, on the random 16-byte record hash alone (xxh3-128 of the
+-- record's canonical form, ingest/contract/validate.py; 0003's comment still says md5), put each
+-- new row on a random leaf page: COPY of 1M events took 6.6 s into raw against 3.9 s without it,
+-- and once the index outgrows memory every row reads a page from disk. An exact duplicate is the
+-- same record, so it has the same hash and the same arrival field: a required field that grows
+-- as records arrive (updated_at, started_at, submitted_at; the id of append-only events), named
+-- beside each entity in ingest/contract/entities.py (Entity.arrival_field; a test checks the two
+-- agree).
 -- Led by that field, the index takes new rows at its right edge, whose pages stay in memory
 -- however long the history; a lookup of a re-delivered record reads one path down the tree.
 --

@@ -11,11 +11,12 @@ For each N it writes N orchestration_events as JSONL (and the same rows as CSV),
 run measures (a) `psql \\copy` of the CSV into a plain table with the raw table's column types
 and no index, default or constraint, the hardest honest limit, and (b) `forge-warehouse ingest
 files` end to end into raw.orchestration_events (validation, duplicate check, COPY with raw's
-indexes, audit), and prints rows/s of both, the ratio b/a and the peak RSS of (b). With
-`--history H`, (c) the same file is loaded again into a raw table already holding H earlier
-events (made by the server, shaped like loaded rows, with raw's indexes), and the rate of (c)
-against (b) is printed: how much a long history slows the loader. Everything runs in a database
-of its own (embedded Postgres unless WAREHOUSE_DSN is set).
+indexes, audit), and prints rows/s of both, the ratio b/a, the peak RSS of (b) and its CPU
+seconds (the loader's process alone: when they come close to its wall time, the loader, not
+the server, sets the pace). With `--history H`, (c) the same file is loaded again into a raw
+table already holding H earlier events (made by the server, shaped like loaded rows, with raw's
+indexes), and the rate of (c) against (b) is printed: how much a long history slows the loader.
+Everything runs in a database of its own (embedded Postgres unless WAREHOUSE_DSN is set).
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ def add_history(dsn: str, rows: int) -> None:
             (rows,),
         )
         for definition in definitions:
-            conn.execute(definition)  # type: ignore[arg-type]
+            conn.execute(definition)
         conn.execute(f"vacuum (analyze) {table}")
         conn.execute("checkpoint")
 
@@ -179,8 +180,9 @@ def copy_limit(dsn: str, csv_path: Path) -> float:
     return time.perf_counter() - started
 
 
-def ingest_files(dsn: str, landing: Path) -> tuple[float, int]:
-    """Seconds and peak RSS (KiB) of `forge-warehouse ingest files` end to end."""
+def ingest_files(dsn: str, landing: Path) -> tuple[float, float, int]:
+    """Seconds, CPU seconds (user and system) and peak RSS (KiB) of `forge-warehouse ingest
+    files` end to end, the loader's process alone (the server's work is not in its CPU)."""
     env = {**os.environ, "WAREHOUSE_DSN": dsn}
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -193,7 +195,7 @@ def ingest_files(dsn: str, landing: Path) -> tuple[float, int]:
     seconds = time.perf_counter() - started
     if status != 0:
         raise SystemExit(f"forge-warehouse ingest files failed (status {status})")
-    return seconds, usage.ru_maxrss
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
 def loaded_rows(dsn: str, table: str = "raw.orchestration_events") -> int:
@@ -212,7 +214,10 @@ def main() -> None:
     args = parser.parse_args()
     sizes = args.rows or [1_000_000]
     dsn, admin = bench_database()
-    header = f"{'rows':>10} {'copy rows/s':>12} {'ingest rows/s':>14} {'ratio':>6} {'peak RSS':>9}"
+    header = (
+        f"{'rows':>10} {'copy rows/s':>12} {'ingest rows/s':>14} {'ratio':>6} {'peak RSS':>9}"
+        f" {'loader CPU':>10}"
+    )
     if args.history:
         header += f" {'after history rows/s':>21} {'of empty':>8}"
     print(header)
@@ -224,16 +229,17 @@ def main() -> None:
                 copy_seconds = copy_limit(dsn, csv_path)
                 assert loaded_rows(dsn, PLAIN) == rows
                 empty_tables(dsn)
-                ingest_seconds, peak_kib = ingest_files(dsn, landing)
+                ingest_seconds, cpu_seconds, peak_kib = ingest_files(dsn, landing)
                 assert loaded_rows(dsn) == rows
                 line = (
                     f"{rows:>10} {rows / copy_seconds:>12,.0f} {rows / ingest_seconds:>14,.0f} "
                     f"{copy_seconds / ingest_seconds:>6.2f} {peak_kib / 1024:>7.0f}MB"
+                    f" {cpu_seconds:>9.1f}s"
                 )
                 if args.history:
                     empty_tables(dsn)
                     add_history(dsn, args.history)
-                    history_seconds, _ = ingest_files(dsn, landing)
+                    history_seconds, _, _ = ingest_files(dsn, landing)
                     assert loaded_rows(dsn) == args.history + rows
                     line += (
                         f" {rows / history_seconds:>21,.0f} "

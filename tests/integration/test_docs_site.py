@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -30,7 +29,6 @@ def docs_url(warehouse_dsn: str) -> Iterator[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        preexec_fn=_default_sigterm,
     )
     try:
         url = _served_at(server)
@@ -38,13 +36,6 @@ def docs_url(warehouse_dsn: str) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=30)
-
-
-def _default_sigterm() -> None:
-    """SIGTERM as a user's shell leaves it. A pytest-xdist worker ignores SIGINT, and Dagster,
-    once it has run a job in the worker, maps SIGTERM to SIGINT's handler; a child inherits the
-    ignoring, and terminate() then waited 30 s for nothing (seen in make test)."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _served_at(server: subprocess.Popen[str]) -> str:

@@ -162,12 +162,16 @@ class ForgeDagsterInstance(dg.DagsterInstance):
         # Dagster's own switch is the environment variable DAGSTER_EVENT_BATCH_SIZE (default 0:
         # no batches); a run's planned events are one batch of this size at most.
         given = os.environ.get("DAGSTER_EVENT_BATCH_SIZE") or "1000"
-        if not given.strip().isdigit():
+        try:
+            size = int(given)
+        except ValueError:  # int() refuses some characters str.isdigit() takes ("²")
+            size = -1
+        if size < 0:
             raise ForgeError(
                 "DAGSTER_EVENT_BATCH_SIZE must be a whole number of events (0: no batches), "
                 f"got {given!r}"
             )
-        return int(given)
+        return size
 
     @classmethod
     def config_schema(cls) -> dict[str, Any]:

@@ -152,6 +152,7 @@ def test_the_batch_size_is_dagsters_variable_or_1000_and_a_bad_one_is_one_senten
         assert instance._get_event_batch_size() == 1000
         monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "0")
         assert instance._get_event_batch_size() == 0
-        monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "many")
-        with pytest.raises(ForgeError, match="DAGSTER_EVENT_BATCH_SIZE must be a whole number"):
-            instance._get_event_batch_size()
+        for bad in ("many", "-5", "²", "1e3"):
+            monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", bad)
+            with pytest.raises(ForgeError, match="DAGSTER_EVENT_BATCH_SIZE must be a whole"):
+                instance._get_event_batch_size()

@@ -136,18 +136,12 @@ def add_history(dsn: str, rows: int) -> None:
     are dropped for the insert and built again, as a restore would, then the table vacuumed."""
     table = "raw.orchestration_events"
     with psycopg.connect(dsn, autocommit=True) as conn:
-        definitions = [
-            row[0]
-            for row in conn.execute(
-                "select indexdef from pg_indexes where schemaname = 'raw'"
-                " and tablename = 'orchestration_events'"
-            )
-        ]
-        for name in conn.execute(
-            "select indexname from pg_indexes where schemaname = 'raw'"
-            " and tablename = 'orchestration_events'"
-        ).fetchall():
-            conn.execute(sql.SQL("drop index raw.{}").format(sql.Identifier(name[0])))
+        indexes = conn.execute(
+            "select indexname, indexdef from pg_indexes"
+            " where schemaname = 'raw' and tablename = 'orchestration_events'"
+        ).fetchall()
+        for name, _ in indexes:
+            conn.execute(sql.SQL("drop index raw.{}").format(sql.Identifier(name)))
         conn.execute(
             f"""
             insert into {table} (id, session_id, event_type, event_category, phase, command,
@@ -162,7 +156,7 @@ def add_history(dsn: str, rows: int) -> None:
             """,
             (rows,),
         )
-        for definition in definitions:
+        for _, definition in indexes:
             conn.execute(definition)
         conn.execute(f"vacuum (analyze) {table}")
         conn.execute("checkpoint")

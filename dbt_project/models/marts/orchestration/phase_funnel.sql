@@ -1,63 +1,25 @@
+{#
+    Reads the per-day counts fct_phase_funnel_daily keeps incrementally: a few rows per phase
+    and day, summed here, instead of every session and phase execution.
+#}
 with
 
--- Only the columns used below (the CTE is read once per phase, so it is materialized).
-sessions as (
-    select
-        {%- for phase in var('phases') %}
-        {{ phase }}_started_at,
-        is_{{ phase }}_successful,
-        {%- endfor %}
-        session_id
-    from {{ ref('fct_sessions') }}
+funnel_days as (
+    select * from {{ ref('fct_phase_funnel_daily') }}
 ),
 
-phase_executions as (
-    select
-        session_id,
-        phase,
-        has_error
-    from {{ ref('fct_phase_executions') }}
-),
-
--- One row per session and phase it started.
-session_phases as (
-    {%- for phase in var('phases') %}
-    select
-        session_id,
-        '{{ phase }}'::text as phase,
-        {{ loop.index }} as phase_order,
-        is_{{ phase }}_successful as is_phase_successful
-    from sessions
-    where {{ phase }}_started_at is not null
-    {% if not loop.last %}
-    union all
-    {% endif %}
-    {%- endfor %}
-),
-
-session_phases_with_errors as (
-    select
-        session_phases.phase,
-        session_phases.phase_order,
-        session_phases.is_phase_successful,
-        coalesce(phase_executions.has_error, false) as has_error
-    from session_phases
-    left join phase_executions
-        on
-            session_phases.session_id = phase_executions.session_id
-            and session_phases.phase = phase_executions.phase
-),
-
+-- A phase nobody reached has no row.
 phases_counted as (
     select
         phase,
         phase_order,
-        count(*) as sessions_reached,
-        count(is_phase_successful) as sessions_finished,
-        count(*) filter (where is_phase_successful) as sessions_succeeded,
-        count(*) filter (where is_phase_successful and not has_error) as first_pass_count
-    from session_phases_with_errors
+        sum(sessions_reached)::bigint as sessions_reached,
+        sum(sessions_finished)::bigint as sessions_finished,
+        sum(sessions_succeeded)::bigint as sessions_succeeded,
+        sum(first_pass_count)::bigint as first_pass_count
+    from funnel_days
     group by 1, 2
+    having sum(sessions_reached) > 0
 ),
 
 phases_compared as (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 from pathlib import Path
 
 import typer
@@ -126,6 +127,9 @@ def output_file(value: str | Path | None) -> Path | None:
     if value is None:
         return None
     path = _named(value)
+    if str(value).endswith(os.sep) and not path.is_dir():  # `out/` names a folder to make
+        _writable(path, want_dir=True)
+        path.mkdir(parents=True, exist_ok=True)
     _writable(path, want_dir=False)
     return path
 
@@ -193,6 +197,16 @@ def size(value: str | None) -> str | None:
     return value
 
 
+def filter_text(value: str) -> str:
+    """A MetricFlow where-filter: not blank (an empty one reaches the database as `where ()`)."""
+    if not value.strip():
+        raise typer.BadParameter(
+            "an empty filter; use for example \"{{ Dimension('pattern__pattern_id') }} = "
+            "'rest-api'\""
+        )
+    return value
+
+
 def names(value: str) -> str:
     """Comma-separated names (metrics, group-bys): at least one."""
     if not [name for name in value.split(",") if name.strip()]:
@@ -212,10 +226,10 @@ def day(value: str | None) -> str | None:
 
 
 def _bounded_int(value: str | int, low: int, high: int, what: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a whole number; expected {what}") from None
+    # int() also reads " 3 " and other scripts' digits ("٣"); the API refuses those too
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value) is None:
+        raise typer.BadParameter(f"{value!r} is not a whole number; expected {what}")
+    number = int(value)
     if not low <= number <= high:
         raise typer.BadParameter(f"{number} is not between {low} and {high}")
     return number

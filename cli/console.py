@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 from rich.console import Console
@@ -25,3 +26,20 @@ def red(text: str) -> Text:
 
 def green(text: str) -> Text:
     return Text(text, style="green")
+
+
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+_LONG_RUN = re.compile(r"""[^\s;,'"]{201,}""")
+
+
+def printable_message(message: str) -> str:
+    """An error message as the terminal shows it: control characters (an escape sequence
+    echoed from an argument) written as \\xNN, and any run of 200+ characters without a space
+    (a pasted 100 kB value) cut to its ends."""
+    message = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", message)
+    return _LONG_RUN.sub(
+        lambda match: (
+            f"{match.group()[:80]}...({len(match.group())} characters)...{match.group()[-20:]}"
+        ),
+        message,
+    )

@@ -100,8 +100,9 @@ def metrics_query(
     where: Annotated[
         list[str] | None,
         typer.Option(
+            parser=arguments.filter_text,
             help="A filter, e.g. \"{{ Dimension('pattern__pattern_id') }} = 'rest-api'\" "
-            "(repeatable)."
+            "(repeatable).",
         ),
     ] = None,
     order: Annotated[

@@ -40,6 +40,17 @@ def rejects(
 ) -> None:
     """List the batches held out of the marts, then recent rejects by entity and reason."""
     if context.invoked_subcommand is not None:
+        given = [
+            f"--{name}"
+            for name in ("entity", "days", "limit")
+            if getattr(context.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"
+        ]
+        if given:  # they would be ignored: a replay of every entity is not what was asked
+            raise typer.BadParameter(
+                f"{', '.join(given)} before `{context.invoked_subcommand}` only filters the "
+                f"listing; put it after: forge-warehouse rejects "
+                f"{context.invoked_subcommand} {given[0]} ..."
+            )
         return
     if entity is not None:
         entities_named([entity], ENTITIES)

@@ -42,6 +42,11 @@ def migrate(dsn: str, migrations_dir: Path) -> list[str]:
 def applied_versions(dsn: str) -> list[str]:
     """The migrations recorded as applied, oldest first."""
     with connect(dsn) as conn:
+        table = conn.execute(
+            "select to_regclass(%s)", (f"{BOOKKEEPING_SCHEMA}._yoyo_migration",)
+        ).fetchone()
+        if table is None or table[0] is None:  # a database no migration has touched yet
+            return []
         rows = conn.execute(
             f"select migration_id from {BOOKKEEPING_SCHEMA}._yoyo_migration order by applied_at_utc"
         ).fetchall()

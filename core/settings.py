@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from functools import lru_cache
 from pathlib import Path
 
+from psycopg.conninfo import conninfo_to_dict
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.exceptions import SettingsError
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
+_DATABASE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 
 
 class Settings(BaseSettings):
@@ -75,6 +78,69 @@ class Settings(BaseSettings):
     # browser origins allowed to call the API (comma-separated); empty: same origin only
     api_cors_origins: str = ""
 
+    @field_validator("warehouse_dsn", "bi_dsn")
+    @classmethod
+    def _libpq_dsn(cls, value: SecretStr | None) -> SecretStr | None:
+        """A libpq URI or key=value string; set but empty is a mistake, not "the default"."""
+        if value is None:
+            return None
+        if not value.get_secret_value().strip():
+            raise ValueError(
+                "set but empty; unset it, or give a connection string such as "
+                "postgresql://user@host:5432/dbname"
+            )
+        try:
+            conninfo_to_dict(value.get_secret_value())
+        except Exception:  # psycopg's message may quote the password
+            raise ValueError(
+                "not a valid libpq connection string; use for example "
+                "postgresql://user@host:5432/dbname"
+            ) from None
+        return value
+
+    @field_validator("embedded_database")
+    @classmethod
+    def _database_name(cls, value: str) -> str:
+        """The embedded server's database: a plain Postgres name, created as it is given."""
+        if _DATABASE_NAME.fullmatch(value) is None:
+            raise ValueError(
+                "not a database name; use lowercase letters, digits and _, starting with a "
+                "letter (at most 63), e.g. forge"
+            )
+        return value
+
+    @field_validator("home", "dagster_home", "landing_dir", mode="before")
+    @classmethod
+    def _named_folder(cls, value: object) -> object:
+        """Set but empty is a mistake, not the current folder."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("set but empty; unset it, or give a folder")
+        return value
+
+    @field_validator("home", "dagster_home", "landing_dir")
+    @classmethod
+    def _folder(cls, value: Path | None) -> Path | None:
+        """A folder, or where one can be made: not a file, nor under one."""
+        if value is None:
+            return None
+        for path in (value, *value.parents):
+            if path.exists():
+                if not path.is_dir():
+                    raise ValueError(f"{str(path)!r} is not a folder")
+                break
+        return value
+
+    @field_validator("earliest_timestamp")
+    @classmethod
+    def _in_the_past(cls, value: dt.datetime) -> dt.datetime:
+        """The earliest plausible time: before now, or every record would be rejected."""
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        if aware >= dt.datetime.now(dt.UTC):
+            raise ValueError(
+                "is not in the past; every record would be rejected (default 2000-01-01)"
+            )
+        return aware
+
     @field_validator("schedule_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -132,8 +198,33 @@ def get_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        problems = [
-            f"{environment_variable(str(problem['loc'][0]))}={problem['input']!r}: {problem['msg']}"
-            for problem in error.errors()
-        ]
+        problems = []
+        for problem in error.errors():
+            field = _field_of(str(problem["loc"][0]))
+            # a connection string may hold a password: never repeated
+            shown = "<hidden>" if field in _SECRET else _shown(problem["input"])
+            message = str(problem["msg"]).removeprefix("Value error, ")
+            problems.append(f"{environment_variable(field)}={shown}: {message}")
         raise SettingsError("invalid setting " + "; ".join(problems)) from None
+
+
+_SECRET = frozenset(
+    name for name, field in Settings.model_fields.items() if "SecretStr" in str(field.annotation)
+)
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    """A value as a message repeats it: quoted, control characters escaped, long ones cut."""
+    text = repr(str(value))
+    return text if len(text) <= limit else f"{text[: limit - 12]}... ({len(str(value))} chars)"
+
+
+def _field_of(location: str) -> str:
+    """The setting a validation error is about: pydantic names an aliased one by its alias."""
+    if location in Settings.model_fields:
+        return location
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices) and location in alias.choices:
+            return name
+    return location

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager
 from enum import StrEnum
@@ -22,6 +23,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from psycopg import sql
 from psycopg.rows import dict_row
+from pydantic import BeforeValidator
 
 from analytics.api.docs import add_docs
 from analytics.api.errors import ERROR_HANDLERS, openapi_with_our_errors, shown
@@ -119,6 +121,14 @@ def _check_parameters(request: Request) -> None:
         takes = f"it takes {', '.join(sorted(known))}" if known else "it takes none"
         names = ", ".join(shown(name) for name in unknown[:5])
         raise HTTPException(400, f"unknown query parameter {names}: {takes}")
+    # the last of a repeated parameter would win silently (`?metric=nps&metric=tokens`)
+    given = [name for name, _ in request.query_params.multi_items()]
+    for name in sorted(set(given)):
+        if given.count(name) > 1:
+            raise HTTPException(
+                400,
+                f"query parameter {shown(name)} is given {given.count(name)} times; give it once",
+            )
     values = [("path", *item) for item in request.path_params.items()]
     values += [("query", *item) for item in request.query_params.multi_items()]
     for where, name, value in values:
@@ -134,6 +144,19 @@ def _query_parameters(dependant: Dependant) -> set[str]:
         names |= _query_parameters(dependency)
     return names
 
+
+def _iso_date_text(value: object) -> object:
+    """A date as ISO writes it (2026-01-31): pydantic alone also reads 0 or 1767225600 as
+    Unix times and 20260228 as a number of seconds."""
+    if (
+        not isinstance(value, dt.date)
+        and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", str(value)) is None
+    ):
+        raise ValueError("Input should be a date such as 2026-01-31")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
 
 router = APIRouter(prefix="/api", dependencies=[Depends(_check_parameters)])
 
@@ -293,7 +316,7 @@ def list_restatements(
     ] = None,
     grain: Annotated[Grain | None, Query(description="Only this grain.")] = None,
     since: Annotated[
-        dt.date | None, Query(description="Only restatements recorded on or after this date.")
+        IsoDate | None, Query(description="Only restatements recorded on or after this date.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")] = 0,

@@ -62,7 +62,7 @@ async def _invalid_request(_: Request, error: Exception) -> JSONResponse:
         if item["type"] == "missing":
             problems.append(f"{where} parameter {name} is required")
         else:
-            message = str(item["msg"]).rstrip(".")
+            message = str(item["msg"]).rstrip(".").removeprefix("Value error, ")
             if item["type"] == "enum" and len(message) > MAX_LISTED:
                 # fifteen metric names make a paragraph: name the first few and where the rest are
                 choices = re.findall(r"'([^']*)'", str((item.get("ctx") or {}).get("expected")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,6 +21,10 @@ INT_BOUNDS = {
     Kind.INTEGER: (-(2**31), 2**31 - 1),
     Kind.BIGINT: (-(2**63), 2**63 - 1),
 }
+# a number as JSON writes it (CSV cells of numeric and integer fields are read as the same)
+NUMBER_TEXT = re.compile(rb"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+INTEGER_TEXT = re.compile(r"-?[0-9]+")
+NOT_FINITE_TEXT = re.compile(rb"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
 # numeric(precision, scale): digits in all, digits after the decimal point
 NUMERIC_SHAPE = {Kind.NUMERIC_5_2: (5, 2)}
 BASE_TYPES: dict[Kind, Any] = {
@@ -102,11 +107,17 @@ def read_decimal(field: Field, raw: msgspec.Raw | None) -> tuple[Decimal | None,
     text = bytes(raw) if raw is not None else b"null"
     if text == b"null":
         return None, None
-    try:
-        value = Decimal(text.decode("utf-8"))
-    except (InvalidOperation, UnicodeDecodeError):
-        value = None
-    if value is None or text[:1] in (b'"', b" ", b"\t"):
+    # a JSON number's syntax, in ASCII: Decimal() alone also takes "1_0", other scripts'
+    # digits, surrounding spaces, "NaN" and "Infinity", which no JSON writer sends
+    value = None
+    if NUMBER_TEXT.fullmatch(text) is not None:
+        try:
+            value = Decimal(text.decode("ascii"))
+        except InvalidOperation:
+            value = None
+    if value is None:
+        if NOT_FINITE_TEXT.fullmatch(text) is not None:
+            return None, f'field "{field.name}" must be a finite number, got {show_text(text)}'
         return None, f'field "{field.name}" must be a number, got {show_text(text)}'
     return value, numeric_problem(field, value)
 

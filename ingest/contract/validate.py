@@ -26,6 +26,7 @@ from ingest.contract.rules import (
     BASE_TYPES,
     EXPECTED,
     INT_BOUNDS,
+    INTEGER_TEXT,
     MISSING,
     NUMERIC_SHAPE,
     field_problem,
@@ -37,6 +38,7 @@ from ingest.contract.rules import (
     name_problem,
     printable_name,
     read_decimal,
+    show,
     show_text,
     text_problem,
 )
@@ -274,6 +276,9 @@ class RecordValidator:
                     known[name] = None  # (JSON objects and numerics default to null)
             elif field.kind in NUMERIC_SHAPE:
                 known[name] = msgspec.Raw(value.encode())
+            elif field.kind in INT_BOUNDS and INTEGER_TEXT.fullmatch(value) is None:
+                # msgspec's lax mode would read "1.0" or "9007199254740993.0" through a float
+                problems.append(f'field "{name}" must be an integer, got {show(value)}')
             elif field.kind in (Kind.TEXT_ARRAY, Kind.JSON_OBJECT):
                 parsed, problem = json_cell(field, value)
                 known[name] = parsed

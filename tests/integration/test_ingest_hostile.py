@@ -204,6 +204,39 @@ def test_a_csv_header_with_nul_or_bad_bytes_fails_its_file_alone(
     assert _rows(clean_warehouse, "select count(*) from audit.loads") == [(3,)]
 
 
+def test_a_csv_without_a_header_or_with_cr_line_ends_fails_and_a_bom_quoted_one_loads(
+    clean_warehouse: str, landing: Path
+) -> None:
+    """A first record read as the header would lose it silently; CR-only line ends make the
+    whole file one header row; Export-Csv writes a BOM before a quoted header."""
+    folder = landing / "orchestration_events"
+    row = b"3000000001,4,session_started,system,2026-11-01T10:00:00Z"
+    _write(folder / "1.csv", [row])
+    header = b"id,session_id,event_type,event_category,timestamp"
+    (folder / "2.csv").write_bytes(header + b"\r" + row + b"\r")
+    quoted = b'"id","session_id","event_type","event_category","timestamp"'
+    (folder / "3.csv").write_bytes(b"\xef\xbb\xbf" + quoted + b"\r\n" + row + b"\r\n")
+    outcomes = _load(clean_warehouse, landing)
+    assert [o.batch.status for o in outcomes if o.batch] == ["failed", "failed", "succeeded"]
+    errors = [o.batch.error or "" for o in outcomes if o.batch]
+    assert "names none of the fields of orchestration_events" in errors[0]
+    assert "end in CR alone" in errors[1]
+    assert _rows(clean_warehouse, "select id from raw.orchestration_events") == [(3000000001,)]
+
+
+def test_a_symbolic_link_loop_fails_alone(clean_warehouse: str, landing: Path) -> None:
+    folder = landing / "orchestration_events"
+    _write(folder / "good.jsonl", [_event(1)])
+    (folder / "loop.jsonl").symlink_to("loop.jsonl")
+    outcomes = _load(clean_warehouse, landing)
+    assert {o.file.path.name: o.batch.status for o in outcomes if o.batch} == {
+        "good.jsonl": "succeeded",
+        "loop.jsonl": "failed",
+    }
+    failed = [o.batch.error for o in outcomes if o.batch and o.batch.status == "failed"]
+    assert "a loop of links" in str(failed)
+
+
 def test_a_file_name_that_is_not_utf8_loads_and_is_named_escaped(
     clean_warehouse: str, landing: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -141,7 +141,10 @@ def strays(landing: Path, entities: tuple[str, ...] | None = None) -> list[str]:
 def _outside(path: Path, root: Path) -> str | None:
     if not path.is_symlink():
         return None
-    target = path.resolve()
+    try:
+        target = path.resolve()
+    except (RuntimeError, OSError):  # a loop of links (RuntimeError on Python 3.11), too long
+        return "is a symbolic link that leads nowhere (a loop of links); remove it"
     if target == root or root in target.parents:
         return None
     return (

@@ -187,11 +187,11 @@ def _header(stream: IO[bytes]) -> tuple[tuple[str, ...], int, int]:
     first = next(records(stream), None)
     if first is None:
         return (), 0, 1
-    if first.error is not None or first.cells is None:
-        raise IngestError(f"the CSV header cannot be read ({first.error})")
-    raw_cells = list(first.cells)
-    if raw_cells and raw_cells[0] is not None and raw_cells[0].startswith(BOM):
-        raw_cells[0] = raw_cells[0][len(BOM) :] or None
+    raw = first.raw.removeprefix(BOM)  # a BOM before a quoted first name too (Export-Csv)
+    try:
+        raw_cells = split_cells(raw)
+    except CsvError as error:
+        raise IngestError(f"the CSV header cannot be read ({error})") from None
     names = []
     for position, cell in enumerate(raw_cells, start=1):
         if cell is None or cell == b"":
@@ -203,6 +203,11 @@ def _header(stream: IO[bytes]) -> tuple[tuple[str, ...], int, int]:
                 f"the CSV header's field {position} is not valid UTF-8 (byte "
                 f"0x{cell[error.start]:02x}); re-export the file as UTF-8"
             ) from None
+        if "\r" in name or "\n" in name:
+            raise IngestError(
+                f"the CSV header's field {position} holds a line break: the file's lines "
+                "end in CR alone, which is not read as a line end; convert them to LF or CRLF"
+            )
         if "\x00" in name:
             raise IngestError(
                 f"the CSV header's field {position} holds a NUL character, which cannot be a "
@@ -224,6 +229,12 @@ def _read_csv(
     if not header:
         span.resume_offset, span.resume_line = 0, 1
         return
+    if not set(header) & set(validator.entity.field_names):
+        raise IngestError(
+            f"the CSV's first line names none of the fields of {validator.entity.name} (such "
+            f"as {validator.entity.field_names[0]}): a CSV landing file starts with a header "
+            "naming its columns"
+        )
     if span.offset > offset:
         stream.seek(span.offset)
         offset, line = span.offset, span.line

@@ -108,6 +108,18 @@ def client() -> Iterator[TestClient]:
             "unknown query parameter 'verbose': it takes none",
         ),
         (
+            "/api/analytics/trends?metric=nps&metric=tokens",
+            "query parameter 'metric' is given 2 times; give it once",
+        ),
+        (
+            "/api/analytics/restatements?since=0",
+            "query parameter since: Input should be a date such as 2026-01-31 (got '0')",
+        ),
+        (
+            "/api/analytics/restatements?since=20260228",
+            "query parameter since: Input should be a date such as 2026-01-31 (got '20260228')",
+        ),
+        (
             "/api/analytics/patterns/a%00b",
             "path parameter pattern_id holds a NUL character: 'a\\x00b'",
         ),

@@ -35,6 +35,7 @@ PARSER_BAD = {
     arguments.duration: "soon",
     arguments.size: "big",
     arguments.names: " , ",
+    arguments.filter_text: " ",
     arguments.day: "2025-13-01",
 }
 TYPE_BAD: dict[Any, str] = {int: "not-a-number", float: "not-a-number", dt.datetime: "someday"}
@@ -206,6 +207,15 @@ def test_a_bad_value_is_one_sentence_naming_the_option(
             "is after --end-time",
         ),
         (["ingest", "files", "/no/\x1b[31mred"], "/no/\\x1b[31mred does not exist"),
+        # found by a hostile-input review on 2026-12-07 (evening)
+        (["rejects", "--entity", "nope", "replay"], "--entity before `replay` only filters"),
+        (["rejects", "--days", "2", "accept"], "--days before `accept` only filters"),
+        (["rejects", "--days", "\u0663"], "is not a whole number"),
+        (["rejects", "--days", " 3 "], "is not a whole number"),
+        (["rejects", "--entity", "\x1b[31mRED"], "unknown entity \\x1b[31mRED"),
+        (["rejects", "--entity", "a" * 100_000], "...(100000 characters)..."),
+        (["ingest", "files", "/" + "x" * 300], "file name too long"),
+        (["metrics", "query", "--metrics", "nps", "--where", " "], "an empty filter"),
     ],
 )
 def test_values_wrong_for_the_warehouse_are_one_sentence(
@@ -234,3 +244,34 @@ def test_as_of_today_and_yesterday_are_utc_midnights() -> None:
     today = arguments.as_of("today")
     assert today is not None and (today.hour, today.minute, today.tzinfo) == (0, 0, dt.UTC)
     assert arguments.as_of("Yesterday") == today - dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("WAREHOUSE_DSN", " ", "WAREHOUSE_DSN=<hidden>: set but empty"),
+        ("WAREHOUSE_DSN", "not a dsn", "WAREHOUSE_DSN=<hidden>: not a valid libpq"),
+        ("FORGE_BI_DSN", "garbage", "FORGE_BI_DSN=<hidden>: not a valid libpq"),
+        ("FORGE_EMBEDDED_DATABASE", 'x"; drop database forge; --', "not a database name"),
+        ("FORGE_EMBEDDED_DATABASE", "", "not a database name"),
+        ("FORGE_HOME", "", "FORGE_HOME='': set but empty"),
+        ("FORGE_HOME", "{file}", "is not a folder"),
+        ("DAGSTER_HOME", "{file}/sub", "is not a folder"),
+        ("FORGE_EARLIEST_TIMESTAMP", "9999-12-31T00:00:00Z", "is not in the past"),
+    ],
+)
+def test_a_bad_setting_is_one_sentence_naming_its_variable_before_anything_runs(
+    variable: str,
+    value: str,
+    message: str,
+    places: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A setting checked where it is read, not where it is first used: the embedded server
+    never creates a database named by a hostile value, a blank DSN is not libpq's defaults."""
+    monkeypatch.setenv(variable, value.format(**places))
+    get_settings.cache_clear()
+    code, output = _run(capsys, ["db", "status"])
+    _assert_one_sentence(code, output, ["db", "status"])
+    assert f"invalid setting {variable}=" in output and message in output, output

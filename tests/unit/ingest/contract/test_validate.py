@@ -167,6 +167,15 @@ def test_csv_cells_are_read_as_their_types_and_hash_like_json() -> None:
         ({"files_created": "twelve"}, 'field "files_created" must be an integer'),
         ({"languages_used": "Python"}, "must be a JSON array literal in its cell"),
         ({"test_pass_rate": "nan"}, 'field "test_pass_rate" must be a finite number'),
+        # what Decimal() reads but no JSON writer sends: never a silent 10, 50 or 5
+        ({"test_pass_rate": "1_0"}, 'field "test_pass_rate" must be a number, got 1_0'),
+        ({"test_pass_rate": "\u0665\u0660"}, 'field "test_pass_rate" must be a number'),
+        ({"test_pass_rate": "\u00a05"}, 'field "test_pass_rate" must be a number'),
+        ({"test_pass_rate": "+5"}, 'field "test_pass_rate" must be a number, got +5'),
+        # an integer cell is whole-number text, never read through a float (which rounds)
+        ({"files_created": "12.0"}, 'field "files_created" must be an integer, got "12.0"'),
+        ({"files_created": "9007199254740993.0"}, 'field "files_created" must be an integer'),
+        ({"files_created": " 12"}, 'field "files_created" must be an integer'),
         ({"project_name": "a\x00b"}, 'field "project_name" holds a NUL'),
     ],
 )

@@ -64,7 +64,10 @@ def bi_login_create(
     ] = None,
     host: Annotated[
         str | None,
-        typer.Option(help="Host BI tools reach the warehouse at, if not WAREHOUSE_DSN's."),
+        typer.Option(
+            parser=arguments.host,
+            help="Host BI tools reach the warehouse at, if not WAREHOUSE_DSN's.",
+        ),
     ] = None,
     port: Annotated[
         int | None, typer.Option(min=1, max=65535, help="Port to go with --host.")

@@ -8,6 +8,7 @@ or the disk. Ranges are explicit so that no value can overflow a date or an inte
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import math
 import os
 import re
@@ -18,6 +19,9 @@ from psycopg.conninfo import conninfo_to_dict
 
 from analytics.login_rules import DURATION_PATTERN, NAME_PATTERN, SIZE_PATTERN
 
+# RFC 1123: dot-separated labels of letters, digits and inner hyphens, 253 characters at most
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST_NAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*")
 MAX_DAYS = 36_500  # a century of rejects is more than any warehouse keeps
 MAX_LIMIT = 10_000
 MAX_SESSIONS = 1_000_000
@@ -195,6 +199,25 @@ def size(value: str | None) -> str | None:
     if value is not None and SIZE_PATTERN.fullmatch(value) is None:
         raise typer.BadParameter(f"{value!r} is not a size; use for example 512MB or 1GB")
     return value
+
+
+def host(value: str) -> str:
+    """Where BI tools reach the server: a host name, an IP address, or a unix socket folder;
+    anything else would make the printed connection string unusable."""
+    text = value.strip()
+    try:
+        ipaddress.ip_address(text)
+        return text
+    except ValueError:
+        pass
+    if text.startswith("/") and "\x00" not in text:
+        return text
+    if _HOST_NAME.fullmatch(text) is None:
+        raise typer.BadParameter(
+            f"{value!r} is not a host name, an IP address or a socket folder; use for example "
+            "warehouse.example.com"
+        )
+    return text
 
 
 def filter_text(value: str) -> str:

@@ -36,6 +36,7 @@ PARSER_BAD = {
     arguments.size: "big",
     arguments.names: " , ",
     arguments.filter_text: " ",
+    arguments.host: "a b/c?d",
     arguments.day: "2025-13-01",
 }
 TYPE_BAD: dict[Any, str] = {int: "not-a-number", float: "not-a-number", dt.datetime: "someday"}

@@ -233,7 +233,9 @@ def filter_text(value: str) -> str:
 def names(value: str) -> str:
     """Comma-separated names (metrics, group-bys): at least one."""
     if not [name for name in value.split(",") if name.strip()]:
-        raise typer.BadParameter(f"{value!r} names nothing; use for example nps,satisfaction")
+        raise typer.BadParameter(
+            f"{value!r} names nothing; give one or more names, comma-separated"
+        )
     return value
 
 

@@ -94,7 +94,8 @@ def metrics_query(
     group_by: Annotated[
         str | None,
         typer.Option(
-            help="Group-bys, comma-separated, e.g. pattern__pattern_id,metric_time__month."
+            parser=arguments.names,
+            help="Group-bys, comma-separated, e.g. pattern__pattern_id,metric_time__month.",
         ),
     ] = None,
     where: Annotated[
@@ -107,7 +108,10 @@ def metrics_query(
     ] = None,
     order: Annotated[
         str | None,
-        typer.Option(help="Order by, comma-separated; a leading - for descending: -nps."),
+        typer.Option(
+            parser=arguments.names,
+            help="Order by, comma-separated; a leading - for descending: -nps.",
+        ),
     ] = None,
     limit: Annotated[
         int | None, typer.Option(parser=arguments.limit, help="At most this many rows.")

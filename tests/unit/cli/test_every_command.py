@@ -217,6 +217,8 @@ def test_a_bad_value_is_one_sentence_naming_the_option(
         (["rejects", "--entity", "a" * 100_000], "...(100000 characters)..."),
         (["ingest", "files", "/" + "x" * 300], "file name too long"),
         (["metrics", "query", "--metrics", "nps", "--where", " "], "an empty filter"),
+        (["metrics", "query", "--metrics", "nps", "--group-by", " , "], "names nothing"),
+        (["metrics", "query", "--metrics", "nps", "--order", ","], "names nothing"),
     ],
 )
 def test_values_wrong_for_the_warehouse_are_one_sentence(

@@ -25,6 +25,9 @@ INT_BOUNDS = {
 NUMBER_TEXT = re.compile(rb"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 INTEGER_TEXT = re.compile(r"-?[0-9]+")
 NOT_FINITE_TEXT = re.compile(rb"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+# a fraction of a second finer than Postgres's microseconds, which msgspec and Postgres round
+# (23:59:59.9999999 would become the next day)
+SUB_MICROSECOND = re.compile(rb"\.[0-9]{7}")
 # numeric(precision, scale): digits in all, digits after the decimal point
 NUMERIC_SHAPE = {Kind.NUMERIC_5_2: (5, 2)}
 BASE_TYPES: dict[Kind, Any] = {
@@ -219,3 +222,13 @@ def show(value: Any) -> str:
     except (TypeError, RecursionError):  # an integer wider than 64 bits, or deep nesting
         text = repr(value) if not isinstance(value, list | dict) else type(value).__name__
     return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + '..."'
+
+
+def precision_problem(name: str, text: bytes) -> str | None:
+    """A timestamp written finer than a microsecond: refused rather than rounded."""
+    if SUB_MICROSECOND.search(text) is None:
+        return None
+    return (
+        f'field "{name}" has more than 6 digits after the second (the warehouse keeps '
+        f"microseconds and would round it), got {show_text(text)}"
+    )

@@ -109,6 +109,38 @@ def test_timestamps_outside_the_plausible_window_are_rejected(stamp: str, accept
         )
 
 
+@pytest.mark.parametrize(
+    ("stamp", "kept"),
+    [
+        ("2025-12-31T23:59:59.999999Z", dt.datetime(2025, 12, 31, 23, 59, 59, 999999, dt.UTC)),
+        ("2025-12-31T23:59:59.9999999Z", None),  # would round to 2026-01-01
+        ("2025-12-31T23:59:59.1234567+01:00", None),
+        ("2025-12-31T23:59:59.123456789", None),  # offset-less: the slow path
+    ],
+)
+def test_a_timestamp_finer_than_a_microsecond_is_rejected_not_rounded(
+    stamp: str, kept: dt.datetime | None
+) -> None:
+    line = orjson.dumps(record("orchestration_events", timestamp=stamp))
+    cells = {
+        name: None if value is None else str(value)
+        for name, value in record("orchestration_events", timestamp=stamp).items()
+        if not isinstance(value, dict)
+    }
+    for outcome in (EVENTS.validate_json(line), EVENTS.validate_text_record(cells)):
+        if kept is not None:
+            assert isinstance(outcome, Accepted), outcome
+            assert kept in outcome.values
+        else:
+            assert isinstance(outcome, Rejected), stamp
+            assert 'field "timestamp" has more than 6 digits after the second' in outcome.reason
+
+
+def test_text_that_looks_like_a_fine_timestamp_stays_text() -> None:
+    line = orjson.dumps(record("orchestration_events", result="at 10:00:00.1234567Z"))
+    assert isinstance(EVENTS.validate_json(line), Accepted)
+
+
 def test_the_window_comes_from_the_settings() -> None:
     from core.settings import Settings
 

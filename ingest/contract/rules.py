@@ -28,6 +28,9 @@ NOT_FINITE_TEXT = re.compile(rb"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
 # a fraction of a second finer than Postgres's microseconds, which msgspec and Postgres round
 # (23:59:59.9999999 would become the next day)
 SUB_MICROSECOND = re.compile(rb"\.[0-9]{7}")
+# a number with a nonzero digit and an exponent below double precision's smallest (1e-324
+# reads as 0.0, silently)
+TINY_NUMBER = re.compile(rb"-?[0-9]*\.?[0-9]*[1-9][0-9]*\.?[0-9]*[eE]-[0-9]{3,}")
 # numeric(precision, scale): digits in all, digits after the decimal point
 NUMERIC_SHAPE = {Kind.NUMERIC_5_2: (5, 2)}
 BASE_TYPES: dict[Kind, Any] = {
@@ -231,4 +234,14 @@ def precision_problem(name: str, text: bytes) -> str | None:
     return (
         f'field "{name}" has more than 6 digits after the second (the warehouse keeps '
         f"microseconds and would round it), got {show_text(text)}"
+    )
+
+
+def underflow_problem(name: str, text: bytes) -> str | None:
+    """A nonzero number a double cannot hold (it would be stored as 0): refused."""
+    if TINY_NUMBER.fullmatch(text.strip()) is None or float(text) != 0.0:
+        return None
+    return (
+        f'field "{name}" is too close to 0 for a double precision number (it would be stored '
+        f"as 0), got {show_text(text)}"
     )

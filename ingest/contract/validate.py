@@ -43,6 +43,7 @@ from ingest.contract.rules import (
     show,
     show_text,
     text_problem,
+    underflow_problem,
 )
 
 _RAW_NULL = msgspec.Raw(b"null")
@@ -53,6 +54,8 @@ _SHORT = jsontext.MAX_DEPTH  # a shorter JSON text cannot nest deeper than the l
 # an aware timestamp (the hot path takes no other) with 7+ digits after the second: msgspec
 # would round it; such a line takes the slow path, which says so (a literal first: cheap)
 _FINER_THAN_MICROSECONDS = re.compile(rb"\.[0-9]{7,}[Zz+-]")
+# an exponent of -100 or less: the number may underflow to 0; the slow path looks closer
+_TINY = re.compile(rb"e-[0-9]{3}")  # a literal first: a fast scan, as above
 
 DEFAULT_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 DEFAULT_FUTURE_TOLERANCE = dt.timedelta(hours=24)
@@ -181,7 +184,12 @@ class RecordValidator:
 
     def validate_json(self, line: bytes) -> Outcome:
         """Validate one JSON line (the hot path: one C pass when the record is clean)."""
-        if b"\\u0000" not in line and _FINER_THAN_MICROSECONDS.search(line) is None:
+        if (
+            b"\\u0000" not in line
+            and _FINER_THAN_MICROSECONDS.search(line) is None
+            and not (b"e-" in line and _TINY.search(line))
+            and not (b"E-" in line and _TINY.search(line.replace(b"E-", b"e-")))
+        ):
             try:
                 record = self._decoder.decode(line)
             except (
@@ -285,6 +293,8 @@ class RecordValidator:
                 finer := precision_problem(name, value.encode())
             ):
                 problems.append(finer)
+            elif field.kind is Kind.FLOAT and (tiny := underflow_problem(name, value.encode())):
+                problems.append(tiny)
             elif field.kind in INT_BOUNDS and INTEGER_TEXT.fullmatch(value) is None:
                 # msgspec's lax mode would read "1.0" or "9007199254740993.0" through a float
                 problems.append(f'field "{name}" must be an integer, got {show(value)}')
@@ -343,10 +353,15 @@ class RecordValidator:
         for name, raw in fields.items():
             if name in self._fields:
                 known[name] = raw
-                if self._fields[name].kind is Kind.TIMESTAMP:
+                kind = self._fields[name].kind
+                if kind is Kind.TIMESTAMP:
                     problem = precision_problem(name, bytes(raw))
-                    if problem:
-                        problems.append(problem)
+                elif kind is Kind.FLOAT:
+                    problem = underflow_problem(name, bytes(raw))
+                else:
+                    problem = None
+                if problem:
+                    problems.append(problem)
                 continue
             problem = name_problem(name)
             text = bytes(raw)

@@ -136,6 +136,28 @@ def test_a_timestamp_finer_than_a_microsecond_is_rejected_not_rounded(
             assert 'field "timestamp" has more than 6 digits after the second' in outcome.reason
 
 
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [(b"1e-400", False), (b"-2.5E-330", False), (b"1e-300", True), (b"0e-400", True)],
+)
+def test_a_float_too_close_to_zero_for_a_double_is_rejected_not_stored_as_zero(
+    text: bytes, accepted: bool
+) -> None:
+    validator = RecordValidator(ENTITIES["orchestration_phase_metrics"], TimeWindow.around(NOW))
+    fields = {k: v for k, v in record("orchestration_phase_metrics").items() if k != "temperature"}
+    line = orjson.dumps(fields)[:-1] + b',"temperature":' + text + b"}"
+    cells = {name: None if value is None else str(value) for name, value in fields.items()}
+    for outcome in (
+        validator.validate_json(line),
+        validator.validate_text_record(cells | {"temperature": text.decode()}),
+    ):
+        if accepted:
+            assert isinstance(outcome, Accepted), outcome
+        else:
+            assert isinstance(outcome, Rejected), text
+            assert 'field "temperature" is too close to 0' in outcome.reason
+
+
 def test_text_that_looks_like_a_fine_timestamp_stays_text() -> None:
     line = orjson.dumps(record("orchestration_events", result="at 10:00:00.1234567Z"))
     assert isinstance(EVENTS.validate_json(line), Accepted)

@@ -226,3 +226,34 @@ def test_a_bad_source_row_re_read_every_night_is_rejected_once_and_holds_only_it
         assert not night.held and night.reject_rate == 0.0
     assert _count(warehouse, "select count(*) from audit.rejects") == 1
     assert _count(warehouse, "select count(*) from audit.held_batches") == 1
+
+
+def test_a_row_whose_watermark_column_is_null_is_rejected_not_passed_by(
+    warehouse: str, source_dsn: str
+) -> None:
+    """`updated_at >= watermark` never holds for a null: such a row would never be read."""
+    for session_id in (1, 2):
+        _insert(
+            source_dsn, "orchestration_sessions", record("orchestration_sessions", id=session_id)
+        )
+
+    def extract() -> Any:
+        with connect(warehouse) as conn:
+            [batch] = ingest_postgres(
+                conn, source_dsn, settings=Settings(), entities=("orchestration_sessions",)
+            )
+        return batch
+
+    first = extract()
+    assert (first.rows_loaded, first.rows_rejected) == (2, 0)
+    with psycopg.connect(source_dsn) as conn:
+        conn.execute("alter table orchestration_sessions alter column updated_at drop not null")
+    _insert(
+        source_dsn,
+        "orchestration_sessions",
+        record("orchestration_sessions", id=3) | {"updated_at": None},
+    )
+    second, third = extract(), extract()
+    assert second.rows_rejected == 1 and third.duplicate_rejects == 1
+    reason = _count(warehouse, "select reason from audit.rejects")
+    assert '"updated_at"' in reason, reason

@@ -41,7 +41,9 @@ WATERMARK_COLUMNS = {
 
 @dataclass(frozen=True)
 class Window:
-    """Which rows an extract reads: those whose watermark column is at or past `since`."""
+    """Which rows an extract reads: those whose watermark column is at or past `since`, and
+    those where it is null (no watermark can pass them by: each run reads them, and the loader
+    rejects them with the reason once, counting them as duplicate rejects afterwards)."""
 
     column: str
     since: int | dt.datetime | None
@@ -49,7 +51,9 @@ class Window:
     def where(self) -> sql.Composable:
         if self.since is None:
             return sql.SQL("true")
-        return sql.SQL("{} >= {}").format(sql.Identifier(self.column), sql.Literal(self.since))
+        return sql.SQL("({column} >= {since} or {column} is null)").format(
+            column=sql.Identifier(self.column), since=sql.Literal(self.since)
+        )
 
 
 def ingest_postgres(

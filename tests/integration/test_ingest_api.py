@@ -341,6 +341,32 @@ def test_a_server_that_does_not_page_as_described_is_stopped(
     assert len(server.requests) <= 2
 
 
+@pytest.mark.parametrize(
+    ("pages", "stopped_at"),
+    [
+        # offset ignored, and an envelope field that changes with every answer
+        ([[1, 2, 3], [1, 2, 3]], "same records at offset 3 as at offset 0"),
+        # two pages served in turn forever
+        ([[1, 2, 3], [4, 5, 6], [1, 2, 3]], "same records at offset 6 as at offset 0"),
+    ],
+)
+def test_a_server_that_repeats_records_behind_a_new_envelope_is_stopped(
+    warehouse: str, server: FakeDataForge, pages: list[list[int]], stopped_at: str
+) -> None:
+    server.faults = [
+        Fault(
+            OUTCOMES,
+            3 * number,
+            body=orjson.dumps({"generated": number, "items": [_outcome(n) for n in page]}),
+        )
+        for number, page in enumerate(pages)
+    ]
+    with pytest.raises(IngestError, match=stopped_at):
+        _ingest(warehouse, server)
+    assert len(server.requests) == len(pages)
+    assert _count(warehouse, "raw.project_outcomes") == len({n for page in pages for n in page})
+
+
 def test_a_record_that_is_not_an_object_is_a_reject_at_its_place_in_the_pull(
     warehouse: str, server: FakeDataForge
 ) -> None:

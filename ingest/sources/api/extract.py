@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
+from xxhash import xxh3_128
 
 from core.exceptions import IngestError
 from core.settings import Settings
@@ -27,6 +28,9 @@ from ingest.watermarks import read_watermark, write_watermark
 logger = logging.getLogger(__name__)
 
 ENDPOINTS = {"project_outcomes": "/api/outcomes", "user_feedback": "/api/feedback"}
+# how many earlier pages a page's records are compared with (a server cycling through more
+# than this many pages is still paged forever; the same records twice in a row are caught)
+_RECENT_PAGES = 64
 
 
 def ingest_api(
@@ -87,6 +91,9 @@ def pull_endpoint(
     logger.info("%s: pulling from offset %d, %d per page", source.source_name, offset, page_size)
     results = []
     previous_sha256 = None
+    # the records of the last pages, by digest: a server that ignores offset (or cycles
+    # through a few pages, or changes only its envelope) would otherwise be paged forever
+    recent: dict[bytes, int] = {}
     while True:
         with client.fetch_page(path, offset=offset, limit=page_size) as page:
             if page.sha256 == previous_sha256:
@@ -95,12 +102,20 @@ def pull_endpoint(
                     f"offset before ({page.url}); it does not honour offset paging"
                 )
             previous_sha256 = page.sha256
-            result, cursor = _load_page(
+            result, cursor, records = _load_page(
                 conn, source, page, validator, chunk_rows, on_batch, hold_above
             )
         results.append(result)
         if cursor["complete"]:
             return results
+        if records in recent:
+            raise IngestError(
+                f"the DataForge API returned the same records at offset {offset} as at offset "
+                f"{recent[records]} ({page.url}); it does not honour offset paging"
+            )
+        recent[records] = offset
+        if len(recent) > _RECENT_PAGES:
+            del recent[next(iter(recent))]
         offset = cursor["offset"]
 
 
@@ -130,6 +145,12 @@ class _PageReader:
         self.where = f"the DataForge page at offset {page.offset} ({page.url})"
         self.count = 0
         self.error: IngestError | None = None
+        self._digest = xxh3_128()
+
+    @property
+    def digest(self) -> bytes:
+        """A digest of the page's records as read, in order (its envelope left out)."""
+        return self._digest.digest()
 
     def records(self) -> Iterator[InputRecord]:
         try:
@@ -140,7 +161,10 @@ class _PageReader:
                         "the server is not paging as the API describes"
                     )
                 self.count += 1
-                yield to_input_record(item, self.page.offset + self.count, self.validator)
+                record = to_input_record(item, self.page.offset + self.count, self.validator)
+                self._digest.update(record.raw or b"")
+                self._digest.update(b"\n")
+                yield record
         except IngestError as error:
             self.error = error
             raise
@@ -154,8 +178,9 @@ def _load_page(
     chunk_rows: int,
     on_batch: Callable[[BatchResult], None] | None,
     hold_above: float | None,
-) -> tuple[BatchResult, dict[str, Any]]:
-    """One page, one batch; the cursor moves past the page in the batch's own transaction."""
+) -> tuple[BatchResult, dict[str, Any], bytes]:
+    """One page, one batch; the cursor moves past the page in the batch's own transaction.
+    Returns the batch, the cursor after the page and the digest of its records."""
     reader = _PageReader(page, validator)
 
     def advance_cursor(conn: psycopg.Connection[Any], result: BatchResult) -> None:
@@ -189,4 +214,4 @@ def _load_page(
         result.duplicates_skipped,
         cursor,
     )
-    return result, cursor
+    return result, cursor, reader.digest

@@ -7,6 +7,7 @@ feedback and can be told to fail, throttle, stall, refuse or send garbage at a g
 from __future__ import annotations
 
 import threading
+import time
 import tracemalloc
 import uuid
 from collections.abc import Iterator
@@ -42,6 +43,7 @@ class Fault:
     body: bytes | None = None  # None: the page itself
     headers: dict[str, str] = field(default_factory=dict)
     stall_seconds: float = 0.0  # sleep before answering (longer than the client's timeout)
+    trickle_seconds: float = 0.0  # sleep between the body's bytes, sent one at a time
     times: int | None = 1
 
 
@@ -93,8 +95,12 @@ def _handler(state: FakeDataForge) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 view = memoryview(body)
-                for start in range(0, len(body), 1 << 16):
-                    self.wfile.write(view[start : start + (1 << 16)])
+                step = 1 if fault.trickle_seconds else 1 << 16
+                for start in range(0, len(body), step):
+                    self.wfile.write(view[start : start + step])
+                    if fault.trickle_seconds:
+                        self.wfile.flush()
+                        threading.Event().wait(fault.trickle_seconds)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up waiting (the stall fault)
 
@@ -245,6 +251,19 @@ def test_retries_run_out_with_an_error_naming_status_and_attempts(
     assert _count(warehouse, "raw.project_outcomes") == 3
     assert _query(warehouse, "select status from audit.loads") == [("succeeded",)]
     assert _cursor(warehouse, server, OUTCOMES) == {"offset": 3, "complete": False}
+
+
+def test_a_page_trickling_in_byte_by_byte_is_cut_off_at_its_deadline(
+    warehouse: str, server: FakeDataForge
+) -> None:
+    """Each read arrives within the timeout, the whole page never would: 30 timeouts allowed."""
+    body = orjson.dumps([_outcome(n) for n in range(1, 4)])
+    server.faults = [Fault(OUTCOMES, 0, body=body, trickle_seconds=0.05, times=None)]
+    started = time.monotonic()
+    with pytest.raises(IngestError, match=r"the page had not arrived after 3s"):
+        _ingest(warehouse, server, api_timeout_seconds=0.1, api_max_attempts=1)
+    assert time.monotonic() - started < 10
+    assert _count(warehouse, "raw.project_outcomes") == 0
 
 
 @pytest.mark.parametrize("status", [401, 403])

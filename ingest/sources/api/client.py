@@ -36,7 +36,9 @@ logger = logging.getLogger(__name__)
 BACKOFF_SECONDS = 1.0  # first retry waits up to this long, then doubling (full jitter)
 MAX_WAIT_SECONDS = 60.0  # cap on one wait, whether backoff or the server's Retry-After
 SPOOL_MEMORY_BYTES = 4 << 20
-_DOWNLOAD_CHUNK_BYTES = 1 << 16
+# A whole page must arrive within this many per-call timeouts: the timeout bounds each read,
+# and a server trickling a byte per read would otherwise hold a pull for days.
+PAGE_TIMEOUTS = 30
 
 Decision = Literal["ok", "retry", "auth", "fail"]
 
@@ -208,13 +210,20 @@ class DataForgeClient:
     def _stream_into(self, spool: IO[bytes], url: httpx.URL, shown: str) -> tuple[int, str]:
         digest = hashlib.sha256()
         size = 0
+        allowed = PAGE_TIMEOUTS * self.timeout_seconds
+        deadline = time.monotonic() + allowed
         try:
             with self._http.stream("GET", url) as response:
                 _check_status(response, shown)
-                for chunk in response.iter_bytes(_DOWNLOAD_CHUNK_BYTES):
+                for chunk in response.iter_bytes():  # as read: each read meets the deadline
                     spool.write(chunk)
                     digest.update(chunk)
                     size += len(chunk)
+                    if time.monotonic() > deadline:
+                        raise _Retryable(
+                            f"the page had not arrived after {allowed:g}s ({size} bytes so far; "
+                            f"{PAGE_TIMEOUTS} x FORGE_API_TIMEOUT_SECONDS)"
+                        )
         except httpx.TimeoutException as error:
             raise _Retryable(
                 f"no answer within {self.timeout_seconds:g}s ({type(error).__name__})"

@@ -253,6 +253,21 @@ def test_retries_run_out_with_an_error_naming_status_and_attempts(
     assert _cursor(warehouse, server, OUTCOMES) == {"offset": 3, "complete": False}
 
 
+def test_an_unpaired_surrogate_escape_is_a_reject_not_a_question_mark(
+    warehouse: str, server: FakeDataForge
+) -> None:
+    """ijson's C parser reads "\\ud800" as "?": the page takes the exact parser instead."""
+    lone, pair = _outcome(1, project_name="LONE"), _outcome(2, project_name="PAIR")
+    body = orjson.dumps([lone, pair])
+    body = body.replace(b'"LONE"', b'"a\\ud800b"').replace(b'"PAIR"', b'"\\ud83d\\ude00"')
+    server.faults = [Fault(OUTCOMES, 0, body=body)]
+    [batch] = [b for b in _ingest(warehouse, server) if b.entity == "project_outcomes"]
+    assert (batch.rows_loaded, batch.rows_rejected) == (1, 1)
+    assert _query(warehouse, "select project_name from raw.project_outcomes") == [("\U0001f600",)]
+    [(reason,)] = _query(warehouse, "select reason from audit.rejects")
+    assert "surrogate" in reason, reason
+
+
 def test_a_page_trickling_in_byte_by_byte_is_cut_off_at_its_deadline(
     warehouse: str, server: FakeDataForge
 ) -> None:

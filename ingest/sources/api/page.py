@@ -4,10 +4,15 @@ A page is a top-level JSON array of records, or an object holding that array und
 PAGE_KEYS (other members, such as a total, are ignored). A first pass finds where the array
 starts and stops there; the second pass hands the records one by one to the C parser (ijson's
 yajl2_c backend). A page that is not JSON, or not one of those shapes, fails as a whole.
+
+yajl2_c turns an unpaired UTF-16 surrogate escape (`"\\ud800"`) into "?", silently; a page
+holding any surrogate escape is parsed by ijson's Python backend instead, which keeps it, so
+the record is rejected with the reason rather than loaded altered.
 """
 
 from __future__ import annotations
 
+import re
 import reprlib
 from collections.abc import Iterator
 from typing import IO, Any
@@ -22,6 +27,9 @@ from ingest.contract.jsontext import MAX_DEPTH
 from ingest.contract.validate import RecordValidator, Rejected
 
 PAGE_KEYS = ("items", "data", "results")
+_EXACT = ijson.get_backend("python")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SCAN_BYTES = 1 << 20
 
 # ijson yields non-integers as Decimal: encoded as JSON numbers they keep the digits sent
 _encode = msgspec.json.Encoder(decimal_format="number").encode
@@ -56,8 +64,9 @@ def items_prefix(body: IO[bytes], where: str) -> str:
 def page_items(body: IO[bytes], where: str) -> Iterator[Any]:
     """Each element of the page's records array, parsed one at a time, in order."""
     prefix = items_prefix(body, where)
+    parser = _EXACT if _holds_surrogate_escape(body) else ijson
     try:
-        yield from ijson.items(body, prefix)
+        yield from parser.items(body, prefix)
     except ijson.JSONError as error:
         raise IngestError(_not_json(where, error)) from None
 
@@ -107,3 +116,18 @@ def _value_kind(value: Any) -> str:
     if value is None:
         return "null"
     return "number"
+
+
+def _holds_surrogate_escape(body: IO[bytes]) -> bool:
+    """Whether the page, from the stream's position on, holds a `\\uD800`-`\\uDFFF` escape
+    (the position is restored)."""
+    start = body.tell()
+    tail = b""
+    try:
+        while chunk := body.read(_SCAN_BYTES):
+            if _SURROGATE_ESCAPE.search(tail + chunk):
+                return True
+            tail = chunk[-5:]
+        return False
+    finally:
+        body.seek(start)

@@ -6,6 +6,7 @@ feedback and can be told to fail, throttle, stall, refuse or send garbage at a g
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 import tracemalloc
@@ -24,6 +25,7 @@ from core.db import connect
 from core.exceptions import IngestError, SchemaDriftError, SourceAuthError
 from core.settings import Settings
 from ingest.batch import BatchResult
+from ingest.sources.api import client
 from ingest.sources.api.extract import ingest_api
 from tests.factories import record
 
@@ -266,6 +268,19 @@ def test_an_unpaired_surrogate_escape_is_a_reject_not_a_question_mark(
     assert _query(warehouse, "select project_name from raw.project_outcomes") == [("\U0001f600",)]
     [(reason,)] = _query(warehouse, "select reason from audit.rejects")
     assert "surrogate" in reason, reason
+
+
+def test_a_page_that_decodes_past_the_size_limit_stops_the_pull_unread(
+    warehouse: str, server: FakeDataForge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A gzip body of a few kB can decode to gigabytes: the spool stops at the limit."""
+    monkeypatch.setattr(client, "MAX_PAGE_BYTES", 100_000)
+    body = gzip.compress(b"[" + b" " * 1_000_000 + b"]")
+    assert len(body) < 5_000
+    server.faults = [Fault(OUTCOMES, 0, body=body, headers={"Content-Encoding": "gzip"})]
+    with pytest.raises(IngestError, match=r"is larger than 100,000 bytes decoded"):
+        _ingest(warehouse, server)
+    assert _query(warehouse, "select count(*) from audit.loads") == [(0,)]
 
 
 def test_a_page_trickling_in_byte_by_byte_is_cut_off_at_its_deadline(

@@ -39,6 +39,9 @@ SPOOL_MEMORY_BYTES = 4 << 20
 # A whole page must arrive within this many per-call timeouts: the timeout bounds each read,
 # and a server trickling a byte per read would otherwise hold a pull for days.
 PAGE_TIMEOUTS = 30
+# The most a page may hold once decoded (a 60 MB page of 10,000 records is ordinary; a small
+# gzip body can decode to gigabytes of nothing, spooled to disk)
+MAX_PAGE_BYTES = 1 << 30
 
 Decision = Literal["ok", "retry", "auth", "fail"]
 
@@ -219,6 +222,11 @@ class DataForgeClient:
                     spool.write(chunk)
                     digest.update(chunk)
                     size += len(chunk)
+                    if size > MAX_PAGE_BYTES:
+                        raise IngestError(
+                            f"the page at {shown} is larger than {MAX_PAGE_BYTES:,} bytes "
+                            "decoded; ask for fewer records per page (FORGE_API_PAGE_SIZE)"
+                        )
                     if time.monotonic() > deadline:
                         raise _Retryable(
                             f"the page had not arrived after {allowed:g}s ({size} bytes so far; "

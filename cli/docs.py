@@ -103,11 +103,16 @@ class _Page(http.server.BaseHTTPRequestHandler):
             self.send_error(404, "the docs site is one page, at /")
             return
         body = self.page.read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            # the browser went away mid-answer (a reload, a probe): nothing to tell the terminal,
+            # where socketserver would otherwise print the traceback
+            self.close_connection = True
 
     def log_message(self, format: str, *args: object) -> None:
         pass

@@ -15,9 +15,9 @@ import re
 from pathlib import Path
 
 import typer
-from psycopg.conninfo import conninfo_to_dict
 
 from analytics.login_rules import DURATION_PATTERN, NAME_PATTERN, SIZE_PATTERN
+from core.db import dsn_problem
 
 # RFC 1123: dot-separated labels of letters, digits and inner hyphens, 253 characters at most
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -154,17 +154,9 @@ def _named(value: str | Path) -> Path:
 
 def libpq_dsn(value: str) -> str:
     """A libpq URI or key=value string; its password is never repeated in a message."""
-    if not value.strip():
-        raise typer.BadParameter(
-            "an empty connection string; use for example postgresql://user@host:5432/dbname"
-        )
-    try:
-        conninfo_to_dict(value)
-    except Exception:  # psycopg says ProgrammingError; its message may quote the password
-        raise typer.BadParameter(
-            "not a valid libpq connection string; use for example "
-            "postgresql://user@host:5432/dbname"
-        ) from None
+    problem = dsn_problem(value)
+    if problem is not None:
+        raise typer.BadParameter(problem)
     return value
 
 

@@ -35,6 +35,21 @@ def connect(dsn: str, *, autocommit: bool = False) -> psycopg.Connection[Any]:
     return conn
 
 
+DSN_EXAMPLE = "postgresql://user@host:5432/dbname"
+
+
+def dsn_problem(dsn: str) -> str | None:
+    """Why `dsn` is not a libpq URI or key=value string, in words that never repeat it (it may
+    hold a password), or None: the one check of a connection string given by a person."""
+    if not dsn.strip():
+        return f"an empty connection string; use for example {DSN_EXAMPLE}"
+    try:
+        conninfo_to_dict(dsn)
+    except (psycopg.ProgrammingError, ValueError):  # its message may quote the password
+        return f"not a valid libpq connection string; use for example {DSN_EXAMPLE}"
+    return None
+
+
 def parse_dsn(dsn: str) -> dict[str, Any]:
     """The parts of a libpq URI or key=value string; a malformed one is a clear error."""
     try:

@@ -8,10 +8,10 @@ import zoneinfo
 from functools import lru_cache
 from pathlib import Path
 
-from psycopg.conninfo import conninfo_to_dict
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.db import dsn_problem
 from core.exceptions import SettingsError
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -81,21 +81,10 @@ class Settings(BaseSettings):
     @field_validator("warehouse_dsn", "bi_dsn")
     @classmethod
     def _libpq_dsn(cls, value: SecretStr | None) -> SecretStr | None:
-        """A libpq URI or key=value string; set but empty is a mistake, not "the default"."""
-        if value is None:
-            return None
-        if not value.get_secret_value().strip():
-            raise ValueError(
-                "set but empty; unset it, or give a connection string such as "
-                "postgresql://user@host:5432/dbname"
-            )
-        try:
-            conninfo_to_dict(value.get_secret_value())
-        except Exception:  # psycopg's message may quote the password
-            raise ValueError(
-                "not a valid libpq connection string; use for example "
-                "postgresql://user@host:5432/dbname"
-            ) from None
+        """A libpq URI or key=value string; set but empty is a mistake, not libpq's defaults."""
+        problem = None if value is None else dsn_problem(value.get_secret_value())
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     @field_validator("embedded_database")

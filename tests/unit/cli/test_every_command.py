@@ -252,7 +252,7 @@ def test_as_of_today_and_yesterday_are_utc_midnights() -> None:
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
-        ("WAREHOUSE_DSN", " ", "WAREHOUSE_DSN=<hidden>: set but empty"),
+        ("WAREHOUSE_DSN", " ", "WAREHOUSE_DSN=<hidden>: an empty connection string"),
         ("WAREHOUSE_DSN", "not a dsn", "WAREHOUSE_DSN=<hidden>: not a valid libpq"),
         ("FORGE_BI_DSN", "garbage", "FORGE_BI_DSN=<hidden>: not a valid libpq"),
         ("FORGE_EMBEDDED_DATABASE", 'x"; drop database forge; --', "not a database name"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -55,7 +54,6 @@ class Page:
     limit: int
     body: IO[bytes]
     size: int
-    sha256: str
 
 
 class _Retryable(Exception):
@@ -187,7 +185,7 @@ class DataForgeClient:
         )
         started = time.monotonic()
         try:
-            body, size, digest = retrying(self._download, url, shown)
+            body, size = retrying(self._download, url, shown)
         except _Retryable as error:
             raise IngestError(
                 f"the DataForge API still failed after {self.max_attempts} attempts at {shown}: "
@@ -195,23 +193,22 @@ class DataForgeClient:
             ) from None
         logger.debug("GET %s: %d bytes in %.2fs", shown, size, time.monotonic() - started)
         try:
-            yield Page(shown, offset, limit, body, size, digest)
+            yield Page(shown, offset, limit, body, size)
         finally:
             body.close()
 
-    def _download(self, url: httpx.URL, shown: str) -> tuple[IO[bytes], int, str]:
+    def _download(self, url: httpx.URL, shown: str) -> tuple[IO[bytes], int]:
         """One attempt: the whole body into a spooled file, or an exception saying why not."""
         spool: IO[bytes] = SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115
         try:
-            size, digest = self._stream_into(spool, url, shown)
+            size = self._stream_into(spool, url, shown)
         except BaseException:
             spool.close()
             raise
         spool.seek(0)
-        return spool, size, digest
+        return spool, size
 
-    def _stream_into(self, spool: IO[bytes], url: httpx.URL, shown: str) -> tuple[int, str]:
-        digest = hashlib.sha256()
+    def _stream_into(self, spool: IO[bytes], url: httpx.URL, shown: str) -> int:
         size = 0
         allowed = PAGE_TIMEOUTS * self.timeout_seconds
         deadline = time.monotonic() + allowed
@@ -220,7 +217,6 @@ class DataForgeClient:
                 _check_status(response, shown)
                 for chunk in response.iter_bytes():  # as read: each read meets the deadline
                     spool.write(chunk)
-                    digest.update(chunk)
                     size += len(chunk)
                     if size > MAX_PAGE_BYTES:
                         raise IngestError(
@@ -242,7 +238,7 @@ class DataForgeClient:
             raise IngestError(
                 f"cannot GET {shown} from the DataForge API: {first_line(error)}"
             ) from None
-        return size, digest.hexdigest()
+        return size
 
     def _wait(self, state: RetryCallState) -> float:
         """The server's Retry-After when it sent one, else exponential backoff with jitter."""

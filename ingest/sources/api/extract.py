@@ -90,18 +90,12 @@ def pull_endpoint(
     conn.commit()  # load_batch opens its own transaction; none may be left open here
     logger.info("%s: pulling from offset %d, %d per page", source.source_name, offset, page_size)
     results = []
-    previous_sha256 = None
-    # the records of the last pages, by digest: a server that ignores offset (or cycles
-    # through a few pages, or changes only its envelope) would otherwise be paged forever
+    # the records of the last pages, by digest: a server that ignores offset (the same page
+    # again, or only its envelope changed) or cycles through a few pages would otherwise be
+    # paged forever; the repeated page loads as duplicates, then the pull stops
     recent: dict[bytes, int] = {}
     while True:
         with client.fetch_page(path, offset=offset, limit=page_size) as page:
-            if page.sha256 == previous_sha256:
-                raise IngestError(
-                    f"the DataForge API returned the same page at offset {offset} as at the "
-                    f"offset before ({page.url}); it does not honour offset paging"
-                )
-            previous_sha256 = page.sha256
             result, cursor, records = _load_page(
                 conn, source, page, validator, chunk_rows, on_batch, hold_above
             )

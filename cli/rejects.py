@@ -43,6 +43,7 @@ def rejects(
         given = [
             f"--{name}"
             for name in ("entity", "days", "limit")
+            # by name: typer vendors its own click, whose ParameterSource is not click's
             if getattr(context.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"
         ]
         if given:  # they would be ignored: a replay of every entity is not what was asked

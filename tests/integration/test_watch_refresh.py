@@ -181,6 +181,9 @@ def test_the_second_night_leaves_to_the_database_the_tests_it_enforces(watched: 
                 held[name] = str(evaluation.metadata["held_by"].value)
     assert held["not_null_fct_sessions_session_id"] == "the column session_id is NOT NULL"
     assert held["unique_fct_sessions_session_id"] == "a unique index on session_id"
+    # a source's test too: raw's ids are NOT NULL (the loader's tables)
+    events_id = "source_not_null_prompt_runner_orchestration_events_id"
+    assert held[events_id] == "the column id is NOT NULL"
     assert not any(name.startswith(("accepted_", "relationships_", "assert_")) for name in held)
 
     def tests_run(run_id: str) -> set[str]:

@@ -14,9 +14,10 @@ from orchestration_dagster.lib.test_scope import (
     held_check_results,
     scope_vars,
 )
+from orchestration_dagster.lib.test_scope import tested_schemas as schemas_to_read
 
 
-def _test(name: str, model: str, column: str | None = None, **kwargs: Any) -> dict[str, Any]:
+def _test(name: str, model: str | None, column: str | None = None, **kwargs: Any) -> dict[str, Any]:
     return {
         "resource_type": "test",
         "attached_node": model,
@@ -46,20 +47,38 @@ MANIFEST: dict[str, Any] = {
         "test.p.range_fct_id": _test("accepted_range", "model.p.fct", "id", min_value=0),
         "test.p.not_null_stg_id": _test("not_null", "model.p.stg", "id"),
         "test.p.singular": {"resource_type": "test", "attached_node": None},
-    }
+        "test.p.source_not_null_raw_events_id": {
+            **_test("not_null", None, "id"),
+            "depends_on": {"nodes": ["source.p.raw.events"]},
+        },
+        "test.p.source_not_null_raw_events_note": {
+            **_test("not_null", None, "note"),
+            "depends_on": {"nodes": ["source.p.raw.events"]},
+        },
+    },
+    "sources": {
+        "source.p.raw.events": {"schema": "raw", "name": "events", "identifier": "events"},
+    },
 }
-# fct: id NOT NULL and unique; (day, note) unique but note nullable; stg is a view (absent)
+# fct: id NOT NULL and unique; (day, note) unique but note nullable; stg is a view (absent);
+# the source raw.events: id NOT NULL, note nullable
 CATALOG = {
     ("marts", "fct"): Enforced(
         not_null=frozenset({"id", "day"}),
         unique=(frozenset({"id"}), frozenset({"day", "note"})),
-    )
+    ),
+    ("raw", "events"): Enforced(not_null=frozenset({"id"}), unique=()),
 }
 
 
 def test_the_database_holds_not_null_and_unique_tests_it_enforces() -> None:
     held = held_by_database(MANIFEST, CATALOG)
-    assert set(held) == {"test.p.not_null_fct_id", "test.p.unique_fct_id", "test.p.combo_fct"}
+    assert set(held) == {
+        "test.p.not_null_fct_id",
+        "test.p.unique_fct_id",
+        "test.p.combo_fct",
+        "test.p.source_not_null_raw_events_id",
+    }
     assert held["test.p.not_null_fct_id"] == "the column id is NOT NULL"
     assert held["test.p.combo_fct"] == "a unique index on id, NOT NULL"
 
@@ -72,6 +91,10 @@ def test_a_unique_index_on_more_columns_does_not_hold_a_single_column_unique_tes
     catalog = {("marts", "fct"): Enforced(frozenset({"id"}), (frozenset({"id", "day"}),))}
     assert "test.p.unique_fct_id" not in held_by_database(MANIFEST, catalog)
     assert "test.p.unique_fct_day" not in held_by_database(MANIFEST, catalog)
+
+
+def test_the_catalog_read_covers_the_schemas_of_tested_models_and_sources() -> None:
+    assert schemas_to_read(MANIFEST) == {"marts", "staging", "raw"}
 
 
 def _spec(test: str, name: str) -> dg.AssetCheckSpec:
@@ -92,6 +115,19 @@ def test_a_held_check_passes_only_when_selected_and_its_model_was_built() -> Non
     every = [spec.key for spec in specs]
     for status in ({"model.p.fct": "error"}, {"model.p.fct": "skipped"}, {}):
         assert held_check_results(specs, every, held, MANIFEST, status) == []
+
+
+def test_a_held_check_of_a_source_passes_whenever_selected() -> None:
+    held = held_by_database(MANIFEST, CATALOG)
+    spec = dg.AssetCheckSpec(
+        "source_not_null_raw_events_id",
+        asset="events",
+        metadata={UNIQUE_ID_KEY: "test.p.source_not_null_raw_events_id"},
+    )
+    results = held_check_results([spec], [spec.key], held, MANIFEST, {})
+    assert [(r.check_name, r.passed) for r in results] == [("source_not_null_raw_events_id", True)]
+    assert results[0].metadata["held_by"] == dg.TextMetadataValue("the column id is NOT NULL")
+    assert held_check_results([spec], [], held, MANIFEST, {}) == []
 
 
 def test_the_scope_var_says_changed_rows_or_every_row() -> None:

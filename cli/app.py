@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from cli.analytics import bi_login_app, report, serve
-from cli.console import console, printable_message, red
+from cli.console import error_console, printable_message, red
 from cli.db import db_app
 from cli.docs import docs
 from cli.export import export
@@ -67,23 +67,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         context = getattr(error, "ctx", None)
         where = context.command_path if context is not None else "forge-warehouse"
         message = printable_message(error.format_message().replace("\n", " "))
-        console.print(red("error:"), f"{message} (see {where} --help)", soft_wrap=True)
+        error_console.print(red("error:"), f"{message} (see {where} --help)", soft_wrap=True)
         sys.exit(error.exit_code)
     except typer.Abort:
-        console.print(red("aborted"))
+        error_console.print(red("aborted"))
         sys.exit(130)
     except ForgeError as error:
-        console.print(red("error:"), printable_message(str(error)), soft_wrap=True)
+        error_console.print(red("error:"), printable_message(str(error)), soft_wrap=True)
         sys.exit(1)
     except OSError as error:  # a path the system refused: too long, not a folder, no access
         logger.debug("file system error", exc_info=True)
         where = f": {error.filename}" if error.filename is not None else ""
         reason = error.strerror or str(error)
-        console.print(red("error:"), printable_message(f"{reason.lower()}{where}"), soft_wrap=True)
+        error_console.print(
+            red("error:"), printable_message(f"{reason.lower()}{where}"), soft_wrap=True
+        )
         sys.exit(1)
     except Exception as error:
         logger.debug("unexpected error", exc_info=True)
-        console.print(
+        error_console.print(
             red("error:"),
             printable_message(
                 f"unexpected {type(error).__name__}: {error}; rerun as forge-warehouse -v "

@@ -1,4 +1,5 @@
-"""The terminal every command writes to: one rich Console that never reads data as markup."""
+"""The terminal every command writes to: rich Consoles (stdout, and stderr for the error a
+command ends on) that never read data as markup."""
 
 from __future__ import annotations
 
@@ -16,6 +17,16 @@ console = Console(
     markup=False,
     emoji=False,
     width=None if sys.stdout.isatty() else 120,
+)
+# The sentence a command ends on when it fails goes to stderr, as a shell expects: a script
+# reading a command's output (`forge-warehouse db env`, `metrics query --format csv`) never
+# takes the error for data, and `2>` finds it.
+error_console = Console(
+    stderr=True,
+    highlight=False,
+    markup=False,
+    emoji=False,
+    width=None if sys.stderr.isatty() else 120,
 )
 
 

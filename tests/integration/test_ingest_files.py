@@ -244,7 +244,7 @@ def test_cli_errors_are_one_sentence_and_a_non_zero_exit(
 ) -> None:
     result = _cli(*args, env=env)
     assert result.returncode == 1
-    assert message in result.stdout
+    assert message in result.stderr and result.stdout == "", "the sentence is on stderr"
     assert "Traceback" not in result.stdout + result.stderr
     assert "secret" not in result.stdout + result.stderr
 
@@ -253,7 +253,7 @@ def test_cli_refuses_an_unknown_entity_folder(warehouse_dsn: str, landing: Path)
     (landing / "orchestration_sesions").mkdir()
     result = _cli("ingest", "files", str(landing))
     assert result.returncode == 1
-    assert "unknown entity folder 'orchestration_sesions'" in result.stdout
+    assert "unknown entity folder 'orchestration_sesions'" in result.stderr
 
 
 def test_a_byte_order_mark_does_not_cost_the_first_record(

@@ -190,7 +190,7 @@ def test_cli_reports_a_refused_or_unreachable_source_in_one_sentence(warehouse: 
         check=False,
     )
     assert result.returncode == 1
-    assert "cannot connect to the source database at reader@127.0.0.1:1/app" in result.stdout
+    assert "cannot connect to the source database at reader@127.0.0.1:1/app" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert "secret" not in result.stdout + result.stderr
 

@@ -593,7 +593,8 @@ def test_a_query_metricflow_refuses_is_one_sentence_with_its_suggestions(
         get_settings.cache_clear()
     captured = capsys.readouterr()
     assert exit_info.value.code == 1, captured.out + captured.err
-    lines = [line for line in captured.out.splitlines() if line.strip()]
+    lines = [line for line in captured.err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: "), captured.out + captured.err
+    assert captured.out == "", "the sentence is on stderr, never taken for the query's rows"
     assert says in lines[0] and len(lines[0]) < 500
     assert "Traceback" not in captured.out + captured.err

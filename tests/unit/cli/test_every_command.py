@@ -111,11 +111,15 @@ def places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str
 
 
 def _run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str]:
+    """The exit code and what the command wrote to stderr (a failure writes nothing else)."""
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
     captured = capsys.readouterr()
     code = exit_info.value.code
-    return (code if isinstance(code, int) else 1), captured.out + captured.err
+    code = code if isinstance(code, int) else 1
+    if code != 0:  # the sentence is on stderr, never taken for a command's output
+        assert captured.out == "", (argv, captured.out)
+    return code, captured.err
 
 
 def _assert_one_sentence(code: int, output: str, argv: list[str]) -> None:

@@ -158,15 +158,20 @@ touched_periods as (
     where touched_days.touched_date is not null
 ),
 
--- Every day of the touched periods: the rows they are recomputed from.
-rebuilt_days as (
-    select distinct period_days.rebuilt_date::date as rebuilt_date
+-- Every day of the touched periods, once per grain whose touched period holds it: the rows
+-- they are recomputed from join it on their day (an equality join, where testing each row's
+-- period of each grain against the touched ones cost a nested loop: 4M comparisons for the
+-- phase costs of one night at 10M events).
+touched_grain_days as (
+    select
+        touched_periods.grain,
+        period_days.touched_day::date as touched_day
     from touched_periods
     cross join lateral generate_series(
         touched_periods.period_start,
         touched_periods.period_start + ('1 ' || touched_periods.grain)::interval - interval '1 day',
         interval '1 day'
-    ) as period_days (rebuilt_date)
+    ) as period_days (touched_day)
 ),
 {%- endif %}
 
@@ -182,18 +187,11 @@ feedback_dated as (
         feedback.likelihood_to_reuse,
         feedback.nps_group
     from feedback
-    cross join grains
+    {{ metric_values_grains_of('feedback.submitted_date') }}
     left join patterns
         on feedback.pattern_id = patterns.pattern_id
     where
         feedback.submitted_date is not null
-    {% if is_incremental() -%}
-        and feedback.submitted_date in (select rebuilt_days.rebuilt_date from rebuilt_days)
-        and (
-            grains.grain,
-            date_trunc(grains.grain, feedback.submitted_date::timestamp)::date
-        ) in (select touched_periods.grain, touched_periods.period_start from touched_periods)
-    {%- endif %}
 ),
 
 builds_dated as (
@@ -203,18 +201,11 @@ builds_dated as (
         patterns.pattern_id,
         builds.is_successful
     from builds
-    cross join grains
+    {{ metric_values_grains_of('builds.built_date') }}
     left join patterns
         on builds.pattern_id = patterns.pattern_id
     where
         builds.built_date is not null
-    {% if is_incremental() -%}
-        and builds.built_date in (select rebuilt_days.rebuilt_date from rebuilt_days)
-        and (
-            grains.grain,
-            date_trunc(grains.grain, builds.built_date::timestamp)::date
-        ) in (select touched_periods.grain, touched_periods.period_start from touched_periods)
-    {%- endif %}
 ),
 
 sessions_dated as (
@@ -224,16 +215,9 @@ sessions_dated as (
         sessions.is_successful,
         sessions._loaded_at
     from sessions
-    cross join grains
+    {{ metric_values_grains_of('sessions.created_date') }}
     where
         sessions.created_date is not null
-    {% if is_incremental() -%}
-        and sessions.created_date in (select rebuilt_days.rebuilt_date from rebuilt_days)
-        and (
-            grains.grain,
-            date_trunc(grains.grain, sessions.created_date::timestamp)::date
-        ) in (select touched_periods.grain, touched_periods.period_start from touched_periods)
-    {%- endif %}
 ),
 
 phase_executions_dated as (
@@ -246,16 +230,9 @@ phase_executions_dated as (
         phase_executions.duration_seconds,
         phase_executions._loaded_at
     from phase_executions
-    cross join grains
+    {{ metric_values_grains_of('phase_executions.phase_date') }}
     where
         phase_executions.phase_date is not null
-    {% if is_incremental() -%}
-        and phase_executions.phase_date in (select rebuilt_days.rebuilt_date from rebuilt_days)
-        and (
-            grains.grain,
-            date_trunc(grains.grain, phase_executions.phase_date::timestamp)::date
-        ) in (select touched_periods.grain, touched_periods.period_start from touched_periods)
-    {%- endif %}
 ),
 
 phase_costs_dated as (
@@ -268,16 +245,9 @@ phase_costs_dated as (
         phase_costs.is_priced,
         phase_costs.unpriced_tokens
     from phase_costs
-    cross join grains
+    {{ metric_values_grains_of('phase_costs.phase_date') }}
     where
         phase_costs.phase_date is not null
-    {% if is_incremental() -%}
-        and phase_costs.phase_date in (select rebuilt_days.rebuilt_date from rebuilt_days)
-        and (
-            grains.grain,
-            date_trunc(grains.grain, phase_costs.phase_date::timestamp)::date
-        ) in (select touched_periods.grain, touched_periods.period_start from touched_periods)
-    {%- endif %}
 ),
 
 session_costs_dated as (
@@ -288,16 +258,9 @@ session_costs_dated as (
         session_costs.is_successful,
         session_costs.cost_usd
     from session_costs
-    cross join grains
+    {{ metric_values_grains_of('session_costs.created_date') }}
     where
         session_costs.created_date is not null
-    {% if is_incremental() -%}
-        and session_costs.created_date in (select rebuilt_days.rebuilt_date from rebuilt_days)
-        and (
-            grains.grain,
-            date_trunc(grains.grain, session_costs.created_date::timestamp)::date
-        ) in (select touched_periods.grain, touched_periods.period_start from touched_periods)
-    {%- endif %}
 ),
 
 events_dated as (
@@ -309,16 +272,9 @@ events_dated as (
         events_daily.error_event_count,
         events_daily._loaded_at
     from events_daily
-    cross join grains
+    {{ metric_values_grains_of('events_daily.event_date') }}
     where
         events_daily.event_date is not null
-    {% if is_incremental() -%}
-        and events_daily.event_date in (select rebuilt_days.rebuilt_date from rebuilt_days)
-        and (
-            grains.grain,
-            date_trunc(grains.grain, events_daily.event_date::timestamp)::date
-        ) in (select touched_periods.grain, touched_periods.period_start from touched_periods)
-    {%- endif %}
 ),
 
 template_uses_dated as (
@@ -331,16 +287,9 @@ template_uses_dated as (
         template_uses.is_successful,
         template_uses.cost_usd
     from template_uses
-    cross join grains
+    {{ metric_values_grains_of('template_uses.created_date') }}
     where
         template_uses.created_date is not null
-    {% if is_incremental() -%}
-        and template_uses.created_date in (select rebuilt_days.rebuilt_date from rebuilt_days)
-        and (
-            grains.grain,
-            date_trunc(grains.grain, template_uses.created_date::timestamp)::date
-        ) in (select touched_periods.grain, touched_periods.period_start from touched_periods)
-    {%- endif %}
 ),
 
 feedback_periods as (

@@ -27,12 +27,14 @@ events as (
     where
         event_date is not null
     {% if is_incremental() -%}
-        -- every event of each day that has an event to rebuild
-        and event_date in (
+        -- every event of each day that has an event to rebuild; as an array, which Postgres
+        -- reads through the index on event_date (`in (select ...)` merge-joined all 10M
+        -- events of the bench's history, in date order, for a night's 92 days: 5.5 s)
+        and event_date = any(array(
             select distinct event_date
             from {{ ref('fct_events') }}
             where {{ incremental_rows(ref('fct_events'), ['event_id'], 'event_date') }}
-        )
+        ))
         {%- endif %}
 ),
 

@@ -26,13 +26,14 @@ with
 project_outcomes as (
     select * from {{ ref('base_dataforge__project_outcomes') }}
     {% if is_incremental() -%}
-    where project_outcome_id in (
+    -- an array: Postgres looks each id up in raw's index on it (sql/warehouse/0012)
+    where project_outcome_id = any(array(
         select project_outcome_id
         from {{ ref('base_dataforge__project_outcomes') }}
         where {{ incremental_rows(
             ref('base_dataforge__project_outcomes'), ['project_outcome_id'], 'created_date'
         ) }}
-    )
+    ))
     {%- endif %}
 ),
 

@@ -24,7 +24,8 @@ with
 code_metrics as (
     select * from {{ ref('base_prompt_runner__orchestration_code_metrics') }}
     {% if is_incremental() -%}
-    where code_metric_id in (
+    -- an array: Postgres looks each id up in raw's index on it (sql/warehouse/0012)
+    where code_metric_id = any(array(
         select code_metric_id
         from {{ ref('base_prompt_runner__orchestration_code_metrics') }}
         where {{ incremental_rows(
@@ -32,7 +33,7 @@ code_metrics as (
             ['code_metric_id'],
             'created_date'
         ) }}
-    )
+    ))
     {%- endif %}
 ),
 

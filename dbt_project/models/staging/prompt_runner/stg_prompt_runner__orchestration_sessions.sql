@@ -26,13 +26,14 @@ with
 sessions as (
     select * from {{ ref('base_prompt_runner__orchestration_sessions') }}
     {% if is_incremental() -%}
-    where session_id in (
+    -- an array: Postgres looks each id up in raw's index on it (sql/warehouse/0012)
+    where session_id = any(array(
         select session_id
         from {{ ref('base_prompt_runner__orchestration_sessions') }}
         where {{ incremental_rows(
             ref('base_prompt_runner__orchestration_sessions'), ['session_id'], 'created_date'
         ) }}
-    )
+    ))
     {%- endif %}
 ),
 

@@ -121,7 +121,7 @@ actual as (
         count(*) as row_count
     from events
     {%- if night %}
-    where events.event_id in (select events_changed.id from events_changed)
+    where events.event_id = any(array(select events_changed.id from events_changed))
     {%- endif %}
     union all
     select
@@ -143,7 +143,10 @@ actual as (
         count(*) as row_count
     from sessions
     {%- if night %}
-    where sessions.session_id in (select sessions_changed.session_id from sessions_changed)
+    where
+        sessions.session_id = any(
+            array(select sessions_changed.session_id from sessions_changed)
+        )
     {%- endif %}
     union all
     select

@@ -14,7 +14,9 @@
 with
 
 -- Read twice on a night (the keys it changed, then their versions): not materialized, so
--- Postgres reads each through its filter instead of copying the whole raw table first.
+-- Postgres reads each through its filter instead of copying the whole raw table first. The
+-- keys are arrays below: Postgres looks each up in the index on raw's id and on staging's key
+-- (`in (select ...)` hashed the night's keys and scanned all of raw).
 raw_sessions as not materialized (
     {{ without_held_batches(source('prompt_runner', 'orchestration_sessions')) }}
 ),
@@ -66,7 +68,7 @@ latest_in_raw as (
         max(updated_at) as latest_updated_at
     from raw_sessions
     {%- if night %}
-    where raw_sessions.id in (select sessions_changed.id from sessions_changed)
+    where raw_sessions.id = any(array(select sessions_changed.id from sessions_changed))
     {%- endif %}
     group by 1, 2
     union all
@@ -76,7 +78,10 @@ latest_in_raw as (
         max(updated_at) as latest_updated_at
     from raw_code_metrics
     {%- if night %}
-    where raw_code_metrics.id in (select code_metrics_changed.id from code_metrics_changed)
+    where
+        raw_code_metrics.id = any(array(
+            select code_metrics_changed.id from code_metrics_changed
+        ))
     {%- endif %}
     group by 1, 2
     union all
@@ -87,9 +92,9 @@ latest_in_raw as (
     from raw_project_outcomes
     {%- if night %}
     where
-        raw_project_outcomes.id in (
+        raw_project_outcomes.id = any(array(
             select project_outcomes_changed.id from project_outcomes_changed
-        )
+        ))
     {%- endif %}
     group by 1, 2
 ),
@@ -101,7 +106,7 @@ staged as (
         updated_at
     from sessions
     {%- if night %}
-    where sessions.session_id in (select sessions_changed.id from sessions_changed)
+    where sessions.session_id = any(array(select sessions_changed.id from sessions_changed))
     {%- endif %}
     union all
     select
@@ -111,9 +116,9 @@ staged as (
     from code_metrics
     {%- if night %}
     where
-        code_metrics.code_metric_id in (
+        code_metrics.code_metric_id = any(array(
             select code_metrics_changed.id from code_metrics_changed
-        )
+        ))
     {%- endif %}
     union all
     select
@@ -123,9 +128,9 @@ staged as (
     from project_outcomes
     {%- if night %}
     where
-        project_outcomes.project_outcome_id in (
+        project_outcomes.project_outcome_id = any(array(
             select project_outcomes_changed.id from project_outcomes_changed
-        )
+        ))
     {%- endif %}
 ),
 

@@ -15,14 +15,7 @@
     full-test run, dbt by hand), with --full-refresh, and with the reprocess vars.
 #}
 {% macro changed_since() -%}
-    {%- set scope = var('test_scope', 'all') | string | trim -%}
-    {%- if scope not in ['all', 'changed'] -%}
-        {{ exceptions.raise_compiler_error(
-            "var test_scope must be 'all' (every row) or 'changed' (the rows the night"
-            ~ " changed), got '" ~ scope ~ "'"
-        ) }}
-    {%- endif -%}
-    {%- if scope == 'all' or flags.FULL_REFRESH or reprocess_window() is not none -%}
+    {%- if not tests_scoped() -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set since = "coalesce((select since from " ~ test_scope_relation() ~ ") - "
@@ -30,17 +23,32 @@
     {#- When the test runs, the value itself: a literal lets Postgres weigh the rows it keeps
         (a night's few, read through the index on _loaded_at), where a subquery's value,
         unknown when the plan is made, counts as a third of the table (a seq scan of the 3M
-        rows of int_session_templates_unpivoted for each of its tests at 10M events). -#}
+        rows of int_session_templates_unpivoted for each of its tests at 10M events). The
+        table is looked up in dbt's relation cache (no query; record_test_scope() adds it):
+        without it (a compile before any run) the subquery stays. -#}
     {%- if execute -%}
-        {%- set found = run_query(
-            "select to_regclass('" ~ test_scope_relation() ~ "') is not null"
-        ).columns[0].values()[0] -%}
-        {%- if found -%}
+        {%- set scope = test_scope_relation() -%}
+        {%- if adapter.get_relation(
+            database=target.database, schema=scope.schema, identifier=scope.identifier
+        ) is not none -%}
             {%- set value = run_query("select (" ~ since ~ ")::text").columns[0].values()[0] -%}
             {{ return("'" ~ value ~ "'::timestamptz") }}
         {%- endif -%}
     {%- endif -%}
     {{ return(since) }}
+{%- endmacro %}
+
+
+{# Whether this invocation's tests are scoped to the night's rows (see changed_since()). #}
+{% macro tests_scoped() -%}
+    {%- set scope = var('test_scope', 'all') | string | trim -%}
+    {%- if scope not in ['all', 'changed'] -%}
+        {{ exceptions.raise_compiler_error(
+            "var test_scope must be 'all' (every row) or 'changed' (the rows the night"
+            ~ " changed), got '" ~ scope ~ "'"
+        ) }}
+    {%- endif -%}
+    {{ return(scope == 'changed' and not flags.FULL_REFRESH and reprocess_window() is none) }}
 {%- endmacro %}
 
 
@@ -56,7 +64,7 @@
     does not exist yet, is empty, or has no `_loaded_at` column (built by an older version). Writes nothing unless the tests are scoped.
 #}
 {% macro record_test_scope() -%}
-    {%- if not execute or changed_since() is none -%}
+    {%- if not execute or not tests_scoped() -%}
         {{ return('select 1') }}
     {%- endif -%}
     {%- set watermarks = [] -%}
@@ -75,6 +83,11 @@
         {%- endif -%}
     {%- endfor -%}
     {%- set scope = test_scope_relation() -%}
+    {#- dbt's relation cache learns of the table, so changed_since() reads it this run too -#}
+    {%- do adapter.cache_added(api.Relation.create(
+        database=target.database, schema=scope.schema, identifier=scope.identifier,
+        type='table'
+    )) -%}
     create table if not exists {{ scope }} (since timestamptz);
     comment on table {{ scope }} is
     'Where the running dbt invocation''s tests of incremental models start (macros/tests).';

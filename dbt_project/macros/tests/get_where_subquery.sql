@@ -17,7 +17,8 @@
     {%- if where -%}
         {%- do filters.append('(' ~ where ~ ')') -%}
     {%- endif -%}
-    {%- if execute and changed_since() is not none and is_incremental_relation(relation) -%}
+    {#- the scope's moment is read (a query) only for a test that uses it -#}
+    {%- if execute and is_incremental_relation(relation) and tests_scoped() -%}
         {%- do filters.append(changed_rows()) -%}
     {%- endif -%}
     {%- if filters -%}

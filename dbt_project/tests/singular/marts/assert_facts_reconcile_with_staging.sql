@@ -15,7 +15,7 @@
 {# Dagster shows this test as a check on fct_events (a test of several
    models has no single asset of its own): dagster-dbt reads meta.dagster.ref. #}
 {{ config(meta={'dagster': {'ref': {'name': 'fct_events'}}}) }}
-{%- set night = changed_since() is not none %}
+{%- set night = tests_scoped() %}
 
 with
 

@@ -9,7 +9,7 @@
 {# Dagster shows this test as a check on stg_prompt_runner__orchestration_sessions (a test
    of several models has no single asset of its own): dagster-dbt reads meta.dagster.ref. #}
 {{ config(meta={'dagster': {'ref': {'name': 'stg_prompt_runner__orchestration_sessions'}}}) }}
-{%- set night = changed_since() is not none %}
+{%- set night = tests_scoped() %}
 
 with
 

@@ -117,7 +117,7 @@ session_phases_with_errors as (
         on
             session_phases.session_id = phase_executions.session_id
             and session_phases.phase = phase_executions.phase
-            {%- if is_incremental() %}
+    {% if is_incremental() -%}
             and phase_executions.session_id = any(
                 array(select sessions_rebuilt.session_id from sessions_rebuilt)
             )

@@ -191,7 +191,7 @@ final as (
         on
             templates_used.session_id = phase_executions.session_id
             and templates_used.template_type = phase_executions.phase
-            {%- if is_incremental() %}
+    {% if is_incremental() -%}
             and phase_executions.session_id = any(
                 array(select templates_used.session_id from templates_used)
             )

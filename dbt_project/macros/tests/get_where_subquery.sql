@@ -17,8 +17,9 @@
     {%- if where -%}
         {%- do filters.append('(' ~ where ~ ')') -%}
     {%- endif -%}
-    {#- the scope's moment is read (a query) only for a test that uses it -#}
-    {%- if execute and is_incremental_relation(relation) and tests_scoped() -%}
+    {#- tests_scoped() first: no query, and it spares every unscoped test the walk over the
+        graph; the scope's moment is read (a query) only for a test that uses it -#}
+    {%- if execute and tests_scoped() and is_incremental_relation(relation) -%}
         {%- do filters.append(changed_rows()) -%}
     {%- endif -%}
     {%- if filters -%}

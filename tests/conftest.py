@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import threading
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,15 +17,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import anyio
-import psycopg
 import pytest
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 from core import embedded
 from core.migrations import migrate
 from core.settings import PROJECT_DIR
-from tests import batch_holds
+from tests import batch_holds, databases
 from tests.built import empty_raw_and_audit
 
 MIGRATIONS = PROJECT_DIR / "sql" / "warehouse"
@@ -90,11 +86,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 def warehouse_dsn() -> Iterator[str]:
     """A migrated, empty test database; WAREHOUSE_DSN points at it for child processes."""
     external = os.environ.get("WAREHOUSE_DSN")
-    name = f"forge_test_{uuid.uuid4().hex[:8]}"
     admin = external or embedded.start(PROJECT_DIR / ".warehouse" / "test-pgdata", "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    dsn = make_conninfo(admin, dbname=name)
+    dsn = databases.create(admin, "forge_test")
     migrate(dsn, MIGRATIONS)
     # until the migration with the reject-rate gate's views is merged (issue 10)
     batch_holds.install(dsn, replace=False)
@@ -107,10 +100,7 @@ def warehouse_dsn() -> Iterator[str]:
             os.environ.pop("WAREHOUSE_DSN", None)
         else:
             os.environ["WAREHOUSE_DSN"] = saved
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-            )
+        databases.drop(dsn)
 
 
 @pytest.fixture

@@ -9,18 +9,16 @@ tests/unit/dbt_project/test_contract_drift.py and, for staging, in test_pipeline
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 import pytest
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
 from ingest.contract.entities import ENTITIES, Field, Kind
 from synthetic.source_db import apply_source_schema
+from tests import databases
 
 pytestmark = pytest.mark.integration
 
@@ -103,19 +101,13 @@ def _differences(tables: dict[str, dict[str, dict[str, Any]]], *, source_system:
 @pytest.fixture
 def source_system_dsn(warehouse_dsn: str) -> Iterator[str]:
     """A fresh database holding sql/source, the source systems' tables."""
-    name = f"forge_drift_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    dsn = make_conninfo(warehouse_dsn, dbname=name)
+    dsn = databases.create(warehouse_dsn, "forge_drift")
     try:
         with psycopg.connect(dsn) as conn:
             apply_source_schema(conn)
         yield dsn
     finally:
-        with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-            )
+        databases.drop(dsn)
 
 
 def test_raw_tables_hold_the_contracts_fields_with_their_types(warehouse_dsn: str) -> None:

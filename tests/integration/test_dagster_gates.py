@@ -25,7 +25,6 @@ The real project's nightly is tests/integration/test_nightly_refresh_job.py.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,8 +34,6 @@ import orjson
 import psycopg
 import pytest
 from dagster_dbt import DbtProject
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 from core.migrations import migrate
 from core.settings import PROJECT_DIR
@@ -44,6 +41,7 @@ from orchestration_dagster.defs.alerts.resources import AlertResource
 from orchestration_dagster.lib.alerts import BLOCKING_CHECK_FAILED
 from orchestration_dagster.lib.names import REFRESH_TAG
 from orchestration_dagster.lib.test_scope import scope_vars
+from tests import databases
 from tests.dbt import DBT, run_dbt
 from tests.factories import record
 
@@ -143,17 +141,10 @@ group by 1
 @pytest.fixture(scope="module")
 def dsn(warehouse_dsn: str) -> Iterator[str]:
     """A migrated database for this module alone: its tests drop a constraint and add triggers."""
-    admin = make_conninfo(warehouse_dsn, dbname="postgres")
-    name = f"forge_gates_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    own = make_conninfo(warehouse_dsn, dbname=name)
+    own = databases.create(warehouse_dsn, "forge_gates")
     migrate(own, PROJECT_DIR / "sql" / "warehouse")
     yield own
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-        )
+    databases.drop(own)
 
 
 @pytest.fixture(scope="module")

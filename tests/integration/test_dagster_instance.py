@@ -22,11 +22,11 @@ import orjson
 import psycopg
 import pytest
 import yaml
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import conninfo_to_dict
 
 from core.settings import PROJECT_DIR
 from orchestration_dagster.defs.ingest.resources import WarehouseResource
+from tests import databases
 from tests.factories import record
 
 pytestmark = pytest.mark.integration
@@ -52,15 +52,9 @@ def _land_feedback(landing: Path) -> None:
 @pytest.fixture
 def dagster_database(warehouse_dsn: str) -> Iterator[str]:
     """An empty database for Dagster's storage, on the same server as the warehouse."""
-    admin = make_conninfo(warehouse_dsn, dbname="postgres")
-    name = f"dagster_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    yield make_conninfo(warehouse_dsn, dbname=name)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-        )
+    dsn = databases.create(warehouse_dsn, "dagster")
+    yield dsn
+    databases.drop(dsn)
 
 
 def readme_storage() -> dict[str, Any]:

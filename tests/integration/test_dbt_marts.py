@@ -20,7 +20,6 @@ import re
 import shutil
 import subprocess
 import threading
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,7 +32,6 @@ import orjson
 import psycopg
 import pytest
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
 from core.db import connect
@@ -42,7 +40,7 @@ from core.settings import PROJECT_DIR
 from ingest.contract.entities import ENTITIES
 from ingest.sources.files.load import load_landing
 from synthetic import generate
-from tests import batch_holds
+from tests import batch_holds, databases
 from tests.dbt import run_dbt
 
 pytestmark = pytest.mark.integration
@@ -267,10 +265,7 @@ def _polling(dsn: str, tables: list[str]) -> Iterator[Reads]:
 @pytest.fixture(scope="module")
 def warehouse(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
     """A database of its own, loaded and built over six deliveries, then fully refreshed."""
-    name = f"forge_dbt_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    dsn = make_conninfo(warehouse_dsn, dbname=name)
+    dsn = databases.create(warehouse_dsn, "forge_dbt")
     try:
         migrate(dsn, PROJECT_DIR / "sql" / "warehouse")
         batch_holds.install(dsn, replace=True)
@@ -339,10 +334,7 @@ def warehouse(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> I
             template_uses_after_drop=sorted(row["template_type"] for row in uses_after_drop),
         )
     finally:
-        with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-            )
+        databases.drop(dsn)
 
 
 # --------------------------------------------------------------------------- incremental

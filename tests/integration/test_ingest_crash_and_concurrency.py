@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,12 +20,12 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 from core.migrations import migrate
 from core.settings import PROJECT_DIR
 from ingest.contract.entities import ENTITIES
 from synthetic import generate
+from tests import databases
 
 pytestmark = pytest.mark.integration
 
@@ -41,21 +40,17 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def database(warehouse_dsn: str) -> Iterator[Any]:
     """Makes fresh, migrated databases on the test server; drops them at the end."""
-    names: list[str] = []
+    made: list[str] = []
 
     def make() -> str:
-        name = f"forge_crash_{uuid.uuid4().hex[:8]}"
-        names.append(name)
-        with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
-            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-        dsn = make_conninfo(warehouse_dsn, dbname=name)
+        dsn = databases.create(warehouse_dsn, "forge_crash")
+        made.append(dsn)
         migrate(dsn, PROJECT_DIR / "sql" / "warehouse")
         return dsn
 
     yield make
-    with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
-        for name in names:
-            conn.execute(sql.SQL("drop database {} with (force)").format(sql.Identifier(name)))
+    for dsn in made:
+        databases.drop(dsn)
 
 
 @pytest.fixture(scope="module")

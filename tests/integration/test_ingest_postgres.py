@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,12 +12,12 @@ import orjson
 import psycopg
 import pytest
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 from core.db import connect
 from core.settings import Settings
 from ingest.sources.postgres.extract import ingest_postgres
 from synthetic.source_db import apply_source_schema
+from tests import databases
 from tests.factories import record
 
 pytestmark = pytest.mark.integration
@@ -27,15 +26,11 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def source_dsn(warehouse_dsn: str) -> Iterator[str]:
     """An empty operational database with the seeds' tables, on the same test server."""
-    name = f"forge_source_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    dsn = make_conninfo(warehouse_dsn, dbname=name)
+    dsn = databases.create(warehouse_dsn, "forge_source")
     with psycopg.connect(dsn) as conn:
         apply_source_schema(conn)
     yield dsn
-    with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database {} with (force)").format(sql.Identifier(name)))
+    databases.drop(dsn)
 
 
 @pytest.fixture

@@ -27,7 +27,6 @@ import datetime as dt
 import json
 import re
 import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +35,6 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 from core.db import connect
 from core.migrations import migrate
@@ -47,7 +45,7 @@ from orchestration_dagster.defs.dbt.enforced import read_enforced
 from orchestration_dagster.lib.dbt_args import build_args
 from orchestration_dagster.lib.test_scope import held_by_database, scope_vars
 from synthetic import generate
-from tests import batch_holds
+from tests import batch_holds, databases
 from tests.dbt import DBT_DIR, run_dbt
 
 pytestmark = pytest.mark.integration
@@ -173,10 +171,7 @@ def _rows(dsn: str, query: str) -> list[tuple[Any, ...]]:
 
 @pytest.fixture(scope="module")
 def nights(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nights]:
-    name = f"forge_scope_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    dsn = make_conninfo(warehouse_dsn, dbname=name)
+    dsn = databases.create(warehouse_dsn, "forge_scope")
     try:
         migrate(dsn, PROJECT_DIR / "sql" / "warehouse")
         batch_holds.install(dsn, replace=True)
@@ -243,10 +238,7 @@ def nights(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
             fixed_with_two_rows_broken=fixed,
         )
     finally:
-        with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-            )
+        databases.drop(dsn)
 
 
 def test_a_scoped_night_passes_and_its_tests_read_the_night_s_rows(nights: Nights) -> None:

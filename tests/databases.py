@@ -60,11 +60,15 @@ def forget(dsn: str, project_dir: Path = DBT_DIR) -> None:
 
 
 def _database_of(manifest: Path) -> bytes | None:
-    """The database the first node of a dbt manifest lives in (read until it is named)."""
-    with manifest.open("rb") as handle:
-        head = b""
-        while chunk := handle.read(1 << 16):
-            head = head[-256:] + chunk
-            if found := _DATABASE.search(head):
-                return found.group(1)
+    """The database the first node of a dbt manifest lives in (read until it is named); None
+    when it names none, or when the file went meanwhile (another worker's run pruned it)."""
+    try:
+        with manifest.open("rb") as handle:
+            head = b""
+            while chunk := handle.read(1 << 16):
+                head = head[-256:] + chunk
+                if found := _DATABASE.search(head):
+                    return found.group(1)
+    except OSError:
+        pass
     return None

@@ -143,6 +143,22 @@ def test_record_hash_ignores_top_level_key_order_and_spacing_but_not_values() ->
     assert first.record_hash == second.record_hash != changed.record_hash
 
 
+@pytest.mark.parametrize("unknown", [{}, {"new_field": 1}], ids=["fast path", "slow path"])
+def test_a_field_repeated_in_a_record_counts_with_its_last_value(unknown: dict[str, int]) -> None:
+    """As jsonb, Python's json and most JSON readers do (docs/contract.md): the record is the
+    one written without the first occurrence, hash included."""
+    validator = VALIDATORS["orchestration_events"]
+    last = record("orchestration_events", duration_ms=121, **unknown)
+    repeated = b'{"duration_ms":7,' + orjson.dumps(last)[1:]
+    outcome, expected = (
+        validator.validate_json(repeated),
+        validator.validate_json(orjson.dumps(last)),
+    )
+    assert isinstance(outcome, Accepted) and isinstance(expected, Accepted)
+    assert outcome == expected
+    assert outcome.values[validator.columns.index("duration_ms")] == 121
+
+
 def test_csv_cells_are_read_as_their_types_and_hash_like_json() -> None:
     validator = VALIDATORS["project_outcomes"]
     cells = {

@@ -51,7 +51,8 @@ demo: install ## Run the nightly refresh on demo data (embedded Postgres unless 
 	$(BIN)/forge-warehouse demo
 
 # pytest-xdist: a worker per core (at most 4), each with its own test database; a module stays
-# on one worker, and modules are handed out in the order tests/conftest.py sorts them.
+# on one worker (the modules of tests/integration/built/ together: tests/conftest.py's
+# scheduler), and modules are handed out in the order tests/conftest.py sorts them.
 # PYTEST_WORKERS=0 runs everything in this one process.
 PYTEST_WORKERS ?= auto
 PARALLEL := -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile --no-loadscope-reorder

@@ -5,7 +5,7 @@ list var equals the contract's, each entity is a dbt source of its system, every
 the YAML lists exists in the contract with the contract's type, and every rename staging
 declares (`meta.source_column`) names a field of the entity it reads. The raw and source
 DDL are checked in tests/integration/test_contract_drift.py, staging's columns in
-tests/integration/test_pipeline.py.
+tests/integration/built/test_pipeline.py.
 """
 
 from __future__ import annotations

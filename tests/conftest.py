@@ -83,21 +83,31 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadFileSche
 
 
 _MODULE_SECONDS: defaultdict[str, float] = defaultdict(float)
+_WORKER_MODULES: defaultdict[str, list[str]] = defaultdict(list)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Adds each phase's seconds (setup, call, teardown) to its module's total."""
-    _MODULE_SECONDS[report.nodeid.split("::")[0]] += report.duration
+    """Adds each phase's seconds (setup, call, teardown) to its module's total, and notes which
+    pytest-xdist worker ran the module (the report's `node`, in the controller)."""
+    module = report.nodeid.split("::")[0]
+    _MODULE_SECONDS[module] += report.duration
+    worker = getattr(getattr(getattr(report, "node", None), "gateway", None), "id", None)
+    if worker is not None and module not in _WORKER_MODULES[worker]:
+        _WORKER_MODULES[worker].append(module)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Prints the modules that took longest, fixtures included: where the suite's time goes."""
+    """Prints the modules that took longest, fixtures included: where the suite's time goes;
+    and each worker's seconds, to see how evenly the modules were handed out."""
     slowest = sorted(_MODULE_SECONDS.items(), key=lambda item: -item[1])[:15]
     if not slowest or slowest[0][1] < 1:
         return
     terminalreporter.section("slowest modules (setup + call + teardown)")
     for module, seconds in slowest:
         terminalreporter.write_line(f"{seconds:7.1f} s  {module}")
+    for worker, modules in sorted(_WORKER_MODULES.items()):
+        busy = sum(_MODULE_SECONDS[module] for module in modules)
+        terminalreporter.write_line(f"{busy:7.1f} s  worker {worker}, {len(modules)} modules")
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from cli.app import main
+from core import dbt_parse_state
 from core.db import dbt_env
 from core.settings import PROJECT_DIR, get_settings
 from tests.built import Built
@@ -82,6 +83,11 @@ def project(built: Built, tmp_path_factory: pytest.TempPathFactory) -> SemanticP
     shutil.copytree(DBT_DIR, path, ignore=shutil.ignore_patterns("target", "logs"))
     env = {**os.environ, **dbt_env(built.dsn), "DBT_PROFILES_DIR": str(path)}
     env.pop("DBT_TARGET_PATH", None)
+    # from the parse state the build of this warehouse kept (as analytics/semantic_layer.py
+    # does): dbt takes a state from another copy of the project, so only what changed is parsed
+    dbt_parse_state.offer(
+        dbt_parse_state.state_file(DBT_DIR / "target", built.dsn, {}), path / "target"
+    )
     run_dbt(["parse", "--quiet"], dsn=built.dsn, target=None, project_dir=path)
     return SemanticProject(path, env, built.dsn)
 

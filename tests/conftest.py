@@ -50,18 +50,34 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 # the modules reading the shared built warehouse (their folder's conftest builds it)
 BUILT = "tests/integration/built/"
+# the slowest other modules, as make test's summary shows them (each 30-80 s here): handed out
+# first, the longest first, so that no worker starts one of them while the other is finishing
+SLOWEST = tuple(
+    f"tests/integration/{name}.py"
+    for name in (
+        "test_dbt_marts",
+        "test_nightly_test_scope",
+        "test_watch_refresh",
+        "test_nightly_refresh_job",
+        "test_dagster_gates",
+        "test_dagster_dev",
+    )
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The modules that read the shared built warehouse run first, then the other integration
-    modules (the slow ones, started early so that workers finish together), then the unit tier.
-    Under pytest-xdist (`--dist loadfile --no-loadscope-reorder`) the scheduler below hands out
-    work in this order."""
+    """The modules that read the shared built warehouse run first, then the slowest other
+    modules, then the rest of the integration tier, then the unit tier. Under pytest-xdist
+    (`--dist loadfile --no-loadscope-reorder`) the scheduler below hands out work in this
+    order, so the workers finish about together."""
 
-    def rank(item: pytest.Item) -> int:  # by module: a module's tests stay together
-        if item.nodeid.startswith(BUILT):
-            return 0
-        return 1 if item.get_closest_marker("integration") else 2
+    def rank(item: pytest.Item) -> tuple[int, int]:  # by module: its tests stay together
+        module = item.nodeid.split("::")[0]
+        if module.startswith(BUILT):
+            return (0, 0)
+        if module in SLOWEST:
+            return (1, SLOWEST.index(module))
+        return (2, 0) if item.get_closest_marker("integration") else (3, 0)
 
     items.sort(key=rank)
 

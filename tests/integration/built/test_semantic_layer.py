@@ -1,7 +1,7 @@
 """The semantic layer (MetricFlow over the marts) against a real build, through `mf`, its engine,
 and every consumer of the metrics.
 
-On the analytics tests' warehouse (one dirty synthetic source, built once per test database),
+On the analytics tests' warehouse (one dirty synthetic source, built once per test session),
 the dbt project is copied and parsed for that database, as an analyst's `dbt parse` would: the
 semantic manifest names the database it was parsed against. Then `mf validate-configs` must pass
 (the CI check), `mf query` must answer the issue's example as the feedback facts say, and

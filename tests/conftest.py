@@ -144,7 +144,7 @@ def warehouse_dsn() -> Iterator[str]:
             os.environ.pop("WAREHOUSE_DSN", None)
         else:
             os.environ["WAREHOUSE_DSN"] = saved
-        databases.drop(dsn)
+        databases.drop(admin, dsn)
 
 
 @pytest.fixture

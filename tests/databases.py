@@ -34,10 +34,11 @@ def create(server_dsn: str, prefix: str) -> str:
     return make_conninfo(server_dsn, dbname=name)
 
 
-def drop(dsn: str) -> None:
-    """Drop the database of `dsn` (sessions still connected are ended), then forget it."""
+def drop(server_dsn: str, dsn: str) -> None:
+    """Drop the database of `dsn` through `server_dsn` (another database of its server, as
+    given to `create`; sessions still connected are ended), then forget it."""
     name = str(conninfo_to_dict(dsn)["dbname"])
-    with psycopg.connect(make_conninfo(dsn, dbname="postgres"), autocommit=True) as conn:
+    with psycopg.connect(server_dsn, autocommit=True) as conn:
         conn.execute(
             sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
         )

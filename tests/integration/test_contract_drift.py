@@ -107,7 +107,7 @@ def source_system_dsn(warehouse_dsn: str) -> Iterator[str]:
             apply_source_schema(conn)
         yield dsn
     finally:
-        databases.drop(dsn)
+        databases.drop(warehouse_dsn, dsn)
 
 
 def test_raw_tables_hold_the_contracts_fields_with_their_types(warehouse_dsn: str) -> None:

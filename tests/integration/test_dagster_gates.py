@@ -144,7 +144,7 @@ def dsn(warehouse_dsn: str) -> Iterator[str]:
     own = databases.create(warehouse_dsn, "forge_gates")
     migrate(own, PROJECT_DIR / "sql" / "warehouse")
     yield own
-    databases.drop(own)
+    databases.drop(warehouse_dsn, own)
 
 
 @pytest.fixture(scope="module")

@@ -54,7 +54,7 @@ def dagster_database(warehouse_dsn: str) -> Iterator[str]:
     """An empty database for Dagster's storage, on the same server as the warehouse."""
     dsn = databases.create(warehouse_dsn, "dagster")
     yield dsn
-    databases.drop(dsn)
+    databases.drop(warehouse_dsn, dsn)
 
 
 def readme_storage() -> dict[str, Any]:

@@ -334,7 +334,7 @@ def warehouse(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> I
             template_uses_after_drop=sorted(row["template_type"] for row in uses_after_drop),
         )
     finally:
-        databases.drop(dsn)
+        databases.drop(warehouse_dsn, dsn)
 
 
 # --------------------------------------------------------------------------- incremental

@@ -50,7 +50,7 @@ def database(warehouse_dsn: str) -> Iterator[Any]:
 
     yield make
     for dsn in made:
-        databases.drop(dsn)
+        databases.drop(warehouse_dsn, dsn)
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ def source_dsn(warehouse_dsn: str) -> Iterator[str]:
     with psycopg.connect(dsn) as conn:
         apply_source_schema(conn)
     yield dsn
-    databases.drop(dsn)
+    databases.drop(warehouse_dsn, dsn)
 
 
 @pytest.fixture

@@ -238,7 +238,7 @@ def nights(warehouse_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
             fixed_with_two_rows_broken=fixed,
         )
     finally:
-        databases.drop(dsn)
+        databases.drop(warehouse_dsn, dsn)
 
 
 def test_a_scoped_night_passes_and_its_tests_read_the_night_s_rows(nights: Nights) -> None:
